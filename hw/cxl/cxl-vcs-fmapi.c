@@ -1,0 +1,482 @@
+/*
+ * FM-API command set of the multi-VCS CXL switch: Identify, the physical
+ * switch commands (51xxh) and the virtual switch commands (52xxh),
+ * CXL r3.2 sections 8.2.10.1.1 and 7.6.7.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qemu/host-utils.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pci_bridge.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci-bridge/cxl_upstream_port.h"
+#include "hw/cxl/cxl.h"
+#include "hw/cxl/cxl_mailbox.h"
+#include "hw/cxl/cxl_vcs_switch.h"
+
+enum {
+    INFOSTAT = 0x00,
+        #define IS_IDENTIFY 0x01
+    TUNNEL = 0x53,
+        #define MANAGEMENT_COMMAND 0x00
+    PHYSICAL_SWITCH = 0x51,
+        #define IDENTIFY_SWITCH_DEVICE 0x00
+        #define GET_PHYSICAL_PORT_STATE 0x01
+    VIRTUAL_SWITCH = 0x52,
+        #define GET_VIRTUAL_CXL_SWITCH_INFO 0x00
+        #define BIND_VPPB 0x01
+        #define UNBIND_VPPB 0x02
+};
+
+/* Identify: component type of a switch */
+#define CXL_COMPONENT_SWITCH 0x00
+
+/* Get Physical Port State, CXL r3.2 Table 7-22 */
+#define CXL_PORT_CONFIG_DISABLED 0x0
+#define CXL_PORT_CONFIG_BIND_IN_PROGRESS 0x1
+#define CXL_PORT_CONFIG_UNBIND_IN_PROGRESS 0x2
+#define CXL_PORT_CONFIG_DSP 0x3
+#define CXL_PORT_CONFIG_USP 0x4
+#define CXL_PORT_DEVICE_NONE 0x0
+#define CXL_PORT_DEVICE_T3_SLD 0x4
+#define CXL_PORT_MODE_68B_VH 0x2
+#define CXL_PORT_CXL_VERSIONS 0x2
+#define CXL_PORT_LTSSM_DETECT 0x0
+#define CXL_PORT_LTSSM_L0 0x4
+#define CXL_PORT_LINK_PERST (1 << 1)
+#define CXL_PORT_LINK_PRSNT (1 << 2)
+
+/* Get Virtual CXL Switch Info, CXL r3.2 Tables 7-51 and 7-52 */
+#define CXL_VCS_STATE_DISABLED 0x00
+#define CXL_VCS_STATE_ENABLED 0x01
+#define CXL_VCS_STATE_INVALID 0xFF
+#define CXL_VPPB_UNBOUND 0x00
+#define CXL_VPPB_IN_PROGRESS 0x01
+#define CXL_VPPB_BOUND_PORT 0x02
+#define CXL_VPPB_NO_ID 0xFF
+
+/* CXL r3.2 Table 8-38: Identify Output Payload */
+typedef struct CXLIdentifyOut {
+    uint16_t pcie_vid;
+    uint16_t pcie_did;
+    uint16_t pcie_subsys_vid;
+    uint16_t pcie_subsys_id;
+    uint64_t sn;
+    uint8_t max_message_size;
+    uint8_t component_type;
+} QEMU_PACKED CXLIdentifyOut;
+QEMU_BUILD_BUG_ON(sizeof(CXLIdentifyOut) != 18);
+
+/* CXL r3.2 Table 7-20: Identify Switch Device Response Payload */
+typedef struct CXLIdentifySwitchOut {
+    uint8_t ingress_port_id;
+    uint8_t rsvd;
+    uint8_t num_physical_ports;
+    uint8_t num_vcss;
+    uint8_t active_port_bitmask[32];
+    uint8_t active_vcs_bitmask[32];
+    uint16_t total_vppbs;
+    uint16_t bound_vppbs;
+    uint8_t num_hdm_decoders_per_usp;
+} QEMU_PACKED CXLIdentifySwitchOut;
+QEMU_BUILD_BUG_ON(sizeof(CXLIdentifySwitchOut) != 0x49);
+
+/* CXL r3.2 Table 7-21: Get Physical Port State Request Payload */
+typedef struct CXLPhysPortStateIn {
+    uint8_t num_ports;
+    uint8_t ports[];
+} QEMU_PACKED CXLPhysPortStateIn;
+
+/* CXL r3.2 Table 7-23: Port Information Block */
+typedef struct CXLPortInfo {
+    uint8_t port_id;
+    uint8_t config_state;
+    uint8_t connected_device_mode;
+    uint8_t rsvd;
+    uint8_t connected_device_type;
+    uint8_t supported_cxl_modes;
+    uint8_t max_link_width;
+    uint8_t negotiated_link_width;
+    uint8_t supported_link_speeds;
+    uint8_t max_link_speed;
+    uint8_t current_link_speed;
+    uint8_t ltssm_state;
+    uint8_t first_lane;
+    uint16_t link_state;
+    uint8_t supported_ld_count;
+} QEMU_PACKED CXLPortInfo;
+QEMU_BUILD_BUG_ON(sizeof(CXLPortInfo) != 16);
+
+/* CXL r3.2 Table 7-22: Get Physical Port State Response Payload */
+typedef struct CXLPhysPortStateOut {
+    uint8_t num_ports;
+    uint8_t rsvd[3];
+    CXLPortInfo ports[];
+} QEMU_PACKED CXLPhysPortStateOut;
+QEMU_BUILD_BUG_ON(sizeof(CXLPhysPortStateOut) != 4);
+
+/* CXL r3.2 Table 7-50: Get Virtual CXL Switch Info Request Payload */
+typedef struct CXLVCSInfoIn {
+    uint8_t start_vppb;
+    uint8_t vppb_list_limit;
+    uint8_t num_vcs;
+    uint8_t vcs_ids[];
+} QEMU_PACKED CXLVCSInfoIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLVCSInfoIn) != 3);
+
+/* CXL r3.2 Table 7-52: VCS Information List entry, and its vPPB entries */
+typedef struct CXLVPPBInfo {
+    uint8_t binding_status;
+    uint8_t bound_port_id;
+    uint8_t bound_ld_id;
+    uint8_t rsvd;
+} QEMU_PACKED CXLVPPBInfo;
+QEMU_BUILD_BUG_ON(sizeof(CXLVPPBInfo) != 4);
+
+typedef struct CXLVCSInfo {
+    uint8_t vcs_id;
+    uint8_t state;
+    uint8_t usp_id;
+    uint8_t num_vppbs;
+    CXLVPPBInfo vppbs[];
+} QEMU_PACKED CXLVCSInfo;
+QEMU_BUILD_BUG_ON(sizeof(CXLVCSInfo) != 4);
+
+/* CXL r3.2 Table 7-53: Bind vPPB Request Payload */
+typedef struct CXLBindVPPBIn {
+    uint8_t vcs_id;
+    uint8_t vppb_id;
+    uint8_t port_id;
+    uint8_t rsvd;
+    uint16_t ld_id;
+} QEMU_PACKED CXLBindVPPBIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLBindVPPBIn) != 6);
+
+/* CXL r3.2 Table 7-54: Unbind vPPB Request Payload */
+typedef struct CXLUnbindVPPBIn {
+    uint8_t vcs_id;
+    uint8_t vppb_id;
+    uint8_t option;
+} QEMU_PACKED CXLUnbindVPPBIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLUnbindVPPBIn) != 3);
+
+static CXLUpstreamPort *cxl_vcs_first_usp(CXLVCSSwitch *s)
+{
+    for (unsigned i = 0; i < s->num_usp; i++) {
+        if (s->usp[i]) {
+            return s->usp[i];
+        }
+    }
+    return NULL;
+}
+
+/* Identify (0001h): the switch, as its first upstream port identifies */
+static CXLRetCode cmd_vcs_identify(const struct cxl_cmd *cmd,
+                                   uint8_t *payload_in, size_t len_in,
+                                   uint8_t *payload_out, size_t *len_out,
+                                   CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLUpstreamPort *usp = cxl_vcs_first_usp(s);
+    CXLIdentifyOut *out = (void *)payload_out;
+    PCIDevice *pdev = usp ? PCI_DEVICE(usp) :
+        (PCIDevice *)object_dynamic_cast(OBJECT(cci->intf), TYPE_PCI_DEVICE);
+
+    *out = (CXLIdentifyOut) {
+        .max_message_size = ctz64(cci->payload_max),
+        .component_type = CXL_COMPONENT_SWITCH,
+    };
+    if (pdev) {
+        out->pcie_vid = cpu_to_le16(pci_get_word(pdev->config +
+                                                 PCI_VENDOR_ID));
+        out->pcie_did = cpu_to_le16(pci_get_word(pdev->config +
+                                                 PCI_DEVICE_ID));
+    }
+    if (usp) {
+        out->sn = cpu_to_le64(usp->sn);
+    }
+    *len_out = sizeof(*out);
+    return CXL_MBOX_SUCCESS;
+}
+
+/* The physical port a command arrived on: the USP beside the mailbox */
+static uint8_t cxl_vcs_ingress_port(CXLVCSSwitch *s, CXLCCI *cci)
+{
+    PCIDevice *intf = (PCIDevice *)object_dynamic_cast(OBJECT(cci->intf),
+                                                       TYPE_PCI_DEVICE);
+
+    for (unsigned vcs = 0; intf && vcs < s->num_usp; vcs++) {
+        if (s->usp[vcs] &&
+            pci_get_bus(PCI_DEVICE(s->usp[vcs])) == pci_get_bus(intf)) {
+            return cxl_vcs_usp_port_id(s, vcs);
+        }
+    }
+    return 0xFF;
+}
+
+static bool cxl_vcs_port_bound(CXLVCSPhysPort *p)
+{
+    return p->state == CXL_VCS_BOUND || p->state == CXL_VCS_UNBIND_IN_PROGRESS;
+}
+
+/* Identify Switch Device (5100h) */
+static CXLRetCode cmd_vcs_identify_switch(const struct cxl_cmd *cmd,
+                                          uint8_t *payload_in, size_t len_in,
+                                          uint8_t *payload_out,
+                                          size_t *len_out, CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLIdentifySwitchOut *out = (void *)payload_out;
+    unsigned total = 0, bound = 0;
+
+    *out = (CXLIdentifySwitchOut) {
+        .ingress_port_id = cxl_vcs_ingress_port(s, cci),
+        .num_physical_ports = s->num_dsp + s->num_usp,
+        .num_vcss = s->num_usp,
+        .num_hdm_decoders_per_usp = CXL_HDM_DECODER_COUNT,
+    };
+    for (unsigned i = 0; i < s->num_dsp; i++) {
+        if (s->ports[i].opts) {
+            out->active_port_bitmask[i / 8] |= 1 << (i % 8);
+        }
+        bound += cxl_vcs_port_bound(&s->ports[i]);
+    }
+    for (unsigned vcs = 0; vcs < s->num_usp; vcs++) {
+        unsigned port = cxl_vcs_usp_port_id(s, vcs);
+
+        if (s->usp[vcs]) {
+            out->active_port_bitmask[port / 8] |= 1 << (port % 8);
+            out->active_vcs_bitmask[vcs / 8] |= 1 << (vcs % 8);
+            total += cxl_vcs_num_vppbs(s, vcs);
+        }
+    }
+    out->total_vppbs = cpu_to_le16(total);
+    out->bound_vppbs = cpu_to_le16(bound);
+    *len_out = sizeof(*out);
+    return CXL_MBOX_SUCCESS;
+}
+
+/*
+ * Link fields of a port block from a port's PCIe capability, read the
+ * way the host reads them: a downstream port's link status follows the
+ * device below it.
+ */
+static uint32_t cxl_vcs_exp_read(PCIDevice *port, unsigned reg, int len)
+{
+    return port->config_read(port, port->exp.exp_cap + reg, len);
+}
+
+static void cxl_vcs_port_link(CXLPortInfo *info, PCIDevice *port, bool up)
+{
+    uint32_t lnkcap = cxl_vcs_exp_read(port, PCI_EXP_LNKCAP, 4);
+    uint32_t lnkcap2 = cxl_vcs_exp_read(port, PCI_EXP_LNKCAP2, 4);
+    uint16_t lnksta = cxl_vcs_exp_read(port, PCI_EXP_LNKSTA, 2);
+
+    info->max_link_width = (lnkcap & PCI_EXP_LNKCAP_MLW) >> 4;
+    info->max_link_speed = lnkcap & PCI_EXP_LNKCAP_SLS;
+    info->supported_link_speeds = (lnkcap2 & PCI_EXP_LNKCAP2_SLS) >> 1;
+    if (up) {
+        info->negotiated_link_width = (lnksta & PCI_EXP_LNKSTA_NLW) >> 4;
+        info->current_link_speed = lnksta & PCI_EXP_LNKSTA_CLS;
+        info->ltssm_state = CXL_PORT_LTSSM_L0;
+    }
+}
+
+static void cxl_vcs_port_info(CXLVCSSwitch *s, uint8_t id, CXLPortInfo *info)
+{
+    *info = (CXLPortInfo) {
+        .port_id = id,
+        .ltssm_state = CXL_PORT_LTSSM_DETECT,
+    };
+    if (id < s->num_dsp) {
+        CXLVCSPhysPort *p = &s->ports[id];
+        static const uint8_t config[] = {
+            [CXL_VCS_UNBOUND] = CXL_PORT_CONFIG_DSP,
+            [CXL_VCS_BIND_IN_PROGRESS] = CXL_PORT_CONFIG_BIND_IN_PROGRESS,
+            [CXL_VCS_BOUND] = CXL_PORT_CONFIG_DSP,
+            [CXL_VCS_UNBIND_IN_PROGRESS] = CXL_PORT_CONFIG_UNBIND_IN_PROGRESS,
+        };
+        uint16_t flags = 0;
+
+        info->config_state = config[p->state];
+        info->supported_cxl_modes = CXL_PORT_CXL_VERSIONS;
+        if (p->opts) {
+            info->connected_device_mode = CXL_PORT_MODE_68B_VH;
+            info->connected_device_type = CXL_PORT_DEVICE_T3_SLD;
+            flags |= CXL_PORT_LINK_PRSNT;
+        }
+        if (p->dev) {
+            /* Bound: the link is the one below the vPPB's port */
+            PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+
+            cxl_vcs_port_link(info, dsp, cxl_vcs_exp_read(dsp, PCI_EXP_LNKSTA,
+                                                          2) &
+                              PCI_EXP_LNKSTA_DLLLA);
+        } else if (p->opts) {
+            /* Unbound: the device is held in reset, its link down */
+            flags |= CXL_PORT_LINK_PERST;
+        }
+        info->link_state = cpu_to_le16(flags);
+    } else if (s->usp[id - s->num_dsp]) {
+        info->config_state = CXL_PORT_CONFIG_USP;
+        info->connected_device_mode = CXL_PORT_MODE_68B_VH;
+        info->supported_cxl_modes = CXL_PORT_CXL_VERSIONS;
+        info->link_state = cpu_to_le16(CXL_PORT_LINK_PRSNT);
+        cxl_vcs_port_link(info, PCI_DEVICE(s->usp[id - s->num_dsp]), true);
+    } else {
+        info->config_state = CXL_PORT_CONFIG_DISABLED;
+    }
+}
+
+/* Get Physical Port State (5101h) */
+static CXLRetCode cmd_vcs_get_phys_port_state(const struct cxl_cmd *cmd,
+                                              uint8_t *payload_in,
+                                              size_t len_in,
+                                              uint8_t *payload_out,
+                                              size_t *len_out, CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLPhysPortStateIn *in = (void *)payload_in;
+    CXLPhysPortStateOut *out = (void *)payload_out;
+    size_t size;
+
+    if (len_in < sizeof(*in) || len_in != sizeof(*in) + in->num_ports) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    size = sizeof(*out) + sizeof(out->ports[0]) * in->num_ports;
+    if (size > cci->payload_max) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    for (unsigned i = 0; i < in->num_ports; i++) {
+        if (in->ports[i] >= s->num_dsp + s->num_usp) {
+            return CXL_MBOX_INVALID_INPUT;
+        }
+    }
+    memset(out, 0, sizeof(*out));
+    out->num_ports = in->num_ports;
+    for (unsigned i = 0; i < in->num_ports; i++) {
+        cxl_vcs_port_info(s, in->ports[i], &out->ports[i]);
+    }
+    *len_out = size;
+    return CXL_MBOX_SUCCESS;
+}
+
+/*
+ * Get Virtual CXL Switch Info (5200h).  "Number of vPPBs" is the VCS's
+ * total; the entries returned are those from the start vPPB on, up to
+ * the list limit: min(limit, total - start).
+ */
+static CXLRetCode cmd_vcs_get_info(const struct cxl_cmd *cmd,
+                                   uint8_t *payload_in, size_t len_in,
+                                   uint8_t *payload_out, size_t *len_out,
+                                   CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLVCSInfoIn *in = (void *)payload_in;
+    size_t size = 4;
+
+    if (len_in < sizeof(*in) || len_in != sizeof(*in) + in->num_vcs) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    if (in->num_vcs == 0 || in->vppb_list_limit == 0) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    for (unsigned i = 0; i < in->num_vcs; i++) {
+        uint8_t vcs = in->vcs_ids[i];
+        unsigned total = vcs < s->num_usp ? cxl_vcs_num_vppbs(s, vcs) : 0;
+        unsigned n = total > in->start_vppb ? total - in->start_vppb : 0;
+        CXLVCSInfo *info = (void *)(payload_out + size);
+
+        n = MIN(n, in->vppb_list_limit);
+        if (size + sizeof(*info) + n * sizeof(info->vppbs[0]) >
+            cci->payload_max) {
+            return CXL_MBOX_INVALID_INPUT;
+        }
+        *info = (CXLVCSInfo) {
+            .vcs_id = vcs,
+            .state = CXL_VCS_STATE_INVALID,
+        };
+        if (vcs < s->num_usp) {
+            info->state = s->usp[vcs] ? CXL_VCS_STATE_ENABLED
+                                      : CXL_VCS_STATE_DISABLED;
+            info->usp_id = cxl_vcs_usp_port_id(s, vcs);
+            info->num_vppbs = total;
+        }
+        for (unsigned j = 0; j < n; j++) {
+            unsigned vppb = in->start_vppb + j;
+            CXLVCSPhysPort *p = cxl_vcs_vppb_binding(s, vcs, vppb);
+            CXLVPPBInfo *e = &info->vppbs[j];
+
+            *e = (CXLVPPBInfo) {
+                .binding_status = CXL_VPPB_UNBOUND,
+                .bound_port_id = CXL_VPPB_NO_ID,
+                .bound_ld_id = CXL_VPPB_NO_ID,
+            };
+            if (p) {
+                e->binding_status = p->state == CXL_VCS_BOUND ?
+                    CXL_VPPB_BOUND_PORT : CXL_VPPB_IN_PROGRESS;
+                e->bound_port_id = p - s->ports;
+            }
+        }
+        size += sizeof(*info) + n * sizeof(info->vppbs[0]);
+    }
+    memset(payload_out, 0, 4);
+    payload_out[0] = in->num_vcs;
+    *len_out = size;
+    return CXL_MBOX_SUCCESS;
+}
+
+/* Bind vPPB (5201h) */
+static CXLRetCode cmd_vcs_bind_vppb(const struct cxl_cmd *cmd,
+                                    uint8_t *payload_in, size_t len_in,
+                                    uint8_t *payload_out, size_t *len_out,
+                                    CXLCCI *cci)
+{
+    CXLBindVPPBIn *in = (void *)payload_in;
+
+    return cxl_vcs_bind(cxl_vcs_from_cci(cci), cci, in->vcs_id, in->vppb_id,
+                        in->port_id, le16_to_cpu(in->ld_id));
+}
+
+/* Unbind vPPB (5202h) */
+static CXLRetCode cmd_vcs_unbind_vppb(const struct cxl_cmd *cmd,
+                                      uint8_t *payload_in, size_t len_in,
+                                      uint8_t *payload_out, size_t *len_out,
+                                      CXLCCI *cci)
+{
+    CXLUnbindVPPBIn *in = (void *)payload_in;
+
+    return cxl_vcs_unbind(cxl_vcs_from_cci(cci), cci, in->vcs_id,
+                          in->vppb_id, in->option & 0xF);
+}
+
+static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
+    [INFOSTAT][IS_IDENTIFY] = { "IDENTIFY", cmd_vcs_identify, 0, 0 },
+    [PHYSICAL_SWITCH][IDENTIFY_SWITCH_DEVICE] = { "IDENTIFY_SWITCH_DEVICE",
+        cmd_vcs_identify_switch, 0, 0 },
+    [PHYSICAL_SWITCH][GET_PHYSICAL_PORT_STATE] = { "GET_PHYSICAL_PORT_STATE",
+        cmd_vcs_get_phys_port_state, ~0, 0 },
+    [VIRTUAL_SWITCH][GET_VIRTUAL_CXL_SWITCH_INFO] = {
+        "GET_VIRTUAL_CXL_SWITCH_INFO", cmd_vcs_get_info, ~0, 0 },
+    [VIRTUAL_SWITCH][BIND_VPPB] = { "BIND_VPPB", cmd_vcs_bind_vppb,
+        sizeof(CXLBindVPPBIn),
+        CXL_MBOX_BACKGROUND_OPERATION | CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
+    [VIRTUAL_SWITCH][UNBIND_VPPB] = { "UNBIND_VPPB", cmd_vcs_unbind_vppb,
+        sizeof(CXLUnbindVPPBIn),
+        CXL_MBOX_BACKGROUND_OPERATION | CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
+};
+
+void cxl_vcs_init_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
+                      size_t payload_max)
+{
+    /* Background status, timestamp, logs, and the switch commands */
+    cxl_initialize_mailbox_swcci(cci, intf, intf, payload_max);
+    /* Tunnel Management reaches a cxl-upstream's own ports: not ours */
+    cci->cxl_cmd_set[TUNNEL][MANAGEMENT_COMMAND] = (struct cxl_cmd) { };
+    cxl_add_cci_commands(cci, cxl_cmd_set_vcs, payload_max);
+}
