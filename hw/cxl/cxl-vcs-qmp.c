@@ -1,0 +1,169 @@
+/*
+ * QMP query-cxl-vcs and HMP info cxl-vcs: the multi-VCS switches' VCSs,
+ * vPPBs, physical downstream ports and bindings.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/qapi-commands-cxl-vcs.h"
+#include "monitor/hmp.h"
+#include "monitor/monitor.h"
+#include "hw/pci-bridge/cxl_upstream_port.h"
+#include "hw/cxl/cxl_vcs_switch.h"
+
+static const CxlVcsBindingState cxl_vcs_qapi_state[] = {
+    [CXL_VCS_UNBOUND] = CXL_VCS_BINDING_STATE_UNBOUND,
+    [CXL_VCS_BIND_IN_PROGRESS] = CXL_VCS_BINDING_STATE_BIND_IN_PROGRESS,
+    [CXL_VCS_BOUND] = CXL_VCS_BINDING_STATE_BOUND,
+    [CXL_VCS_UNBIND_IN_PROGRESS] = CXL_VCS_BINDING_STATE_UNBIND_IN_PROGRESS,
+};
+
+static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
+{
+    CxlVcsInfo *info = g_new0(CxlVcsInfo, 1);
+    CxlVcsVppbInfoList **tail = &info->vppbs;
+    unsigned n = cxl_vcs_num_vppbs(s, vcs);
+
+    info->vcs_id = vcs;
+    info->enabled = s->usp[vcs] != NULL;
+    info->usp_port = cxl_vcs_usp_port_id(s, vcs);
+    if (s->usp[vcs]) {
+        info->usp = object_get_canonical_path(OBJECT(s->usp[vcs]));
+    }
+    for (unsigned vppb = 0; vppb < n; vppb++) {
+        CxlVcsVppbInfo *v = g_new0(CxlVcsVppbInfo, 1);
+        CXLVCSPhysPort *p = cxl_vcs_vppb_binding(s, vcs, vppb);
+        const char *dev = p ? cxl_vcs_device_id(p) : NULL;
+
+        v->vppb = vppb;
+        v->port = object_get_canonical_path(
+            OBJECT(cxl_vcs_vppb_port(s, vcs, vppb)));
+        v->state = CXL_VCS_BINDING_STATE_UNBOUND;
+        if (p) {
+            v->state = cxl_vcs_qapi_state[p->state];
+            v->has_phys_port = true;
+            v->phys_port = p - s->ports;
+            v->device = g_strdup(dev);
+        }
+        QAPI_LIST_APPEND(tail, v);
+    }
+    return info;
+}
+
+static CxlVcsPhysPortInfo *cxl_vcs_port_info(CXLVCSSwitch *s, unsigned i)
+{
+    CxlVcsPhysPortInfo *info = g_new0(CxlVcsPhysPortInfo, 1);
+    CXLVCSPhysPort *p = &s->ports[i];
+
+    info->phys_port = i;
+    info->present = p->opts != NULL;
+    info->device = g_strdup(cxl_vcs_device_id(p));
+    info->state = cxl_vcs_qapi_state[p->state];
+    if (p->state != CXL_VCS_UNBOUND) {
+        info->has_vcs_id = info->has_vppb = true;
+        info->vcs_id = p->vcs;
+        info->vppb = p->vppb;
+    }
+    return info;
+}
+
+CxlVcsSwitchInfoList *qmp_query_cxl_vcs(Error **errp)
+{
+    CxlVcsSwitchInfoList *head = NULL, **tail = &head;
+    CXLVCSSwitch *s = NULL;
+
+    while ((s = cxl_vcs_switch_next(s))) {
+        CxlVcsSwitchInfo *info = g_new0(CxlVcsSwitchInfo, 1);
+        CxlVcsInfoList **vcs_tail = &info->vcss;
+        CxlVcsPhysPortInfoList **port_tail = &info->ports;
+
+        info->id = g_strdup(object_get_canonical_path_component(OBJECT(s)));
+        for (unsigned vcs = 0; vcs < s->num_usp; vcs++) {
+            QAPI_LIST_APPEND(vcs_tail, cxl_vcs_info(s, vcs));
+        }
+        for (unsigned i = 0; i < s->num_dsp; i++) {
+            QAPI_LIST_APPEND(port_tail, cxl_vcs_port_info(s, i));
+        }
+        QAPI_LIST_APPEND(tail, info);
+    }
+    return head;
+}
+
+/* Last component of a QOM path: the id of a device that has one */
+static const char *cxl_vcs_short(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+
+    return slash ? slash + 1 : (path ? path : "-");
+}
+
+static void cxl_vcs_print_binding(Monitor *mon, bool bound, uint8_t a,
+                                  uint8_t b)
+{
+    if (bound) {
+        monitor_printf(mon, "  %-9u %-5u", a, b);
+    } else {
+        monitor_printf(mon, "  %-9s %-5s", "-", "-");
+    }
+}
+
+void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
+{
+    g_autoptr(CxlVcsSwitchInfoList) list = qmp_query_cxl_vcs(NULL);
+
+    if (!list) {
+        monitor_printf(mon, "No cxl-vcs-switch objects\n");
+        return;
+    }
+    for (CxlVcsSwitchInfoList *l = list; l; l = l->next) {
+        CxlVcsSwitchInfo *sw = l->value;
+
+        monitor_printf(mon, "cxl-vcs-switch %s\n", sw->id);
+        for (CxlVcsInfoList *v = sw->vcss; v; v = v->next) {
+            CxlVcsInfo *vcs = v->value;
+
+            monitor_printf(mon, "  VCS %u: %s, upstream port %u (%s)\n",
+                           vcs->vcs_id,
+                           vcs->enabled ? "enabled" : "disabled",
+                           vcs->usp_port, cxl_vcs_short(vcs->usp));
+            if (!vcs->vppbs) {
+                continue;
+            }
+            monitor_printf(mon, "    %-5s %-18s %-20s %-9s %s\n", "vPPB",
+                           "port", "state", "phys-port", "device");
+            for (CxlVcsVppbInfoList *e = vcs->vppbs; e; e = e->next) {
+                CxlVcsVppbInfo *vppb = e->value;
+                g_autofree char *phys = vppb->has_phys_port ?
+                    g_strdup_printf("%u", vppb->phys_port) : g_strdup("-");
+
+                monitor_printf(mon, "    %-5u %-18s %-20s %-9s %s\n",
+                               vppb->vppb, cxl_vcs_short(vppb->port),
+                               CxlVcsBindingState_str(vppb->state), phys,
+                               vppb->device ?: "-");
+            }
+        }
+        monitor_printf(mon, "  Physical downstream ports:\n");
+        monitor_printf(mon, "    %-5s %-18s %-20s  %-9s %-5s\n", "port",
+                       "device", "state", "VCS", "vPPB");
+        for (CxlVcsPhysPortInfoList *e = sw->ports; e; e = e->next) {
+            CxlVcsPhysPortInfo *port = e->value;
+            const char *state = CxlVcsBindingState_str(port->state);
+
+            if (!port->present) {
+                state = "empty";
+            } else if (port->state == CXL_VCS_BINDING_STATE_UNBOUND) {
+                state = "hidden";
+            }
+            monitor_printf(mon, "    %-5u %-18s %-20s", port->phys_port,
+                           port->device ?: (port->present ? "(no id)" : "-"),
+                           state);
+            cxl_vcs_print_binding(mon, port->has_vcs_id, port->vcs_id,
+                                  port->vppb);
+            monitor_printf(mon, "\n");
+        }
+    }
+}
