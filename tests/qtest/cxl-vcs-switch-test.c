@@ -1,5 +1,9 @@
 /*
- * QTest for the cxl-vcs-switch object
+ * QTest for the multi-VCS CXL switch (cxl-vcs-switch)
+ *
+ * Drives the switch mailbox CCI the way an OS driver and a fabric
+ * manager do, and plays the host's OS for PCIe hot-plug.  Expected
+ * payloads follow the FM-API layouts real clients check (CXL r3.2 7.6.7).
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -7,34 +11,819 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "standard-headers/linux/pci_regs.h"
+#include "cxl-fm-utils.h"
+
+/* FM-API and generic opcodes */
+#define IDENTIFY 0x0001
+#define BG_OP_STATUS 0x0002
+#define GET_LSA 0x4102
+#define SET_LSA 0x4103
+#define IDENTIFY_SWITCH 0x5100
+#define PHYS_PORT_STATE 0x5101
+#define TUNNEL 0x5300
+#define VCS_INFO 0x5200
+#define BIND 0x5201
+#define UNBIND 0x5202
+
+#define UNBIND_WAIT_LINK_DOWN 0
+#define UNBIND_MANAGED 1
+#define UNBIND_SURPRISE 2
+
+/* Root bus numbers of the seed topology's CXL host bridges */
+#define ROOT_BUS0 12
+#define ROOT_BUS1 22
+
+/* Time for a bind to attach the device, and an unbind's time limit */
+#define BIND_NS (100 * 1000 * 1000LL)
+#define UNBIND_TIMEOUT_NS (30 * 1000 * 1000 * 1000LL)
+
+#define MBOX_CCI_VID 0x19e5
+#define MBOX_CCI_DID 0xa123
+
+typedef struct Fixture {
+    QTestState *qts;
+    CXLFMHost h;
+    CXLFMMailbox mb;
+    char *dir;
+    unsigned num_dsp;
+} Fixture;
+
+static bool is_arm(void)
+{
+    return strcmp(qtest_get_arch(), "aarch64") == 0;
+}
 
 static const char *machine_args(void)
 {
-    return strcmp(qtest_get_arch(), "aarch64") == 0 ?
-        "-machine virt,cxl=on -cpu max" : "-machine q35,cxl=on";
+    return is_arm() ? "-machine virt,cxl=on -cpu max" : "-machine q35,cxl=on";
 }
 
 /*
- * Start QEMU with @args, expecting it to refuse them: it must exit with
- * status 1 (not abort) and print @expected on stderr.
+ * The seed topology: two hosts' upstream ports, four downstream ports
+ * (vPPBs) below each, four devices on the switch's physical downstream
+ * ports, with @switch_args for the cxl-vcs-switch and @extra appended.
  */
+static GString *seed_args(const char *dir, const char *switch_args,
+                          const char *extra)
+{
+    GString *s = g_string_new(machine_args());
+
+    /* Sparse files; the DCDs' 8 regions take 256 MiB each */
+    for (int n = 1; n <= 4; n++) {
+        g_string_append_printf(s,
+            " -object memory-backend-file,id=cxl-mem%d,share=on,"
+            "mem-path=%s/t3_cxl%d.raw,size=%s"
+            " -object memory-backend-file,id=cxl-lsa%d,share=on,"
+            "mem-path=%s/t3_lsa%d.raw,size=1M", n, dir, n,
+            n <= 2 ? "256M" : "2G", n, dir, n);
+    }
+    g_string_append_printf(s,
+        " -object cxl-vcs-switch,id=vcs0,%s"
+        " -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0,"
+        "hdm_for_passthrough=true"
+        " -device cxl-rp,port=0,bus=cxl.0,id=root_port1,chassis=0,slot=1"
+        " -device pxb-cxl,bus_nr=22,bus=pcie.0,id=cxl.1,"
+        "hdm_for_passthrough=true"
+        " -device cxl-rp,port=0,bus=cxl.1,id=root_port2,chassis=1,slot=1"
+        " -device cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
+        "addr=0.0,multifunction=on,vcs=vcs0,usppb=0"
+        " -device cxl-upstream,port=0,sn=5678,bus=root_port2,id=us1,"
+        "addr=0.0,multifunction=on,vcs=vcs0,usppb=1"
+        " -device cxl-switch-mailbox-cci,bus=root_port1,addr=0.3,"
+        "target=vcs0", switch_args);
+    for (int i = 0; i < 8; i++) {
+        g_string_append_printf(s, " -device cxl-downstream,port=%d,bus=us%d,"
+                               "id=swport%d,slot=%d", i % 4, i / 4, i, i + 3);
+    }
+    g_string_append(s,
+        " -device cxl-type3,persistent-memdev=cxl-mem1,id=cxl-ep1,"
+        "lsa=cxl-lsa1,sn=99,vcs=vcs0,dsppb=0"
+        " -device cxl-type3,persistent-memdev=cxl-mem2,id=cxl-ep2,"
+        "lsa=cxl-lsa2,sn=100,vcs=vcs0,dsppb=1"
+        " -device cxl-type3,volatile-dc-memdev=cxl-mem3,id=cxl-dcd1,"
+        "lsa=cxl-lsa3,num-dc-regions=8,sn=101,vcs=vcs0,dsppb=2"
+        " -device cxl-type3,volatile-dc-memdev=cxl-mem4,id=cxl-dcd2,"
+        "lsa=cxl-lsa4,num-dc-regions=8,sn=102,vcs=vcs0,dsppb=3"
+        " -machine cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=8G,"
+        "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=8G ");
+    g_string_append(s, extra);
+    return s;
+}
+
+#define SEED_SWITCH "usp-ppbs=2,dsp-ppbs=4,local-fm=true"
+
+static void fixture_start(Fixture *f, const char *switch_args,
+                          const char *extra)
+{
+    g_autoptr(GString) args = NULL;
+    int cci;
+
+    g_assert_cmpint(sscanf(strstr(switch_args, "dsp-ppbs="), "dsp-ppbs=%u",
+                           &f->num_dsp), ==, 1);
+    f->dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    g_assert_nonnull(f->dir);
+    args = seed_args(f->dir, switch_args, extra);
+    f->qts = qtest_init(args->str);
+    cxl_fm_host_init(&f->h, f->qts);
+    cxl_fm_enumerate(&f->h, ROOT_BUS0);
+    cxl_fm_enumerate(&f->h, ROOT_BUS1);
+    cci = cxl_fm_find(&f->h, MBOX_CCI_VID, MBOX_CCI_DID, 0);
+    g_assert_cmpint(cci, >=, 0);
+    cxl_fm_mbox_init(&f->mb, &f->h, cci, 0);
+}
+
+static void fixture_stop(Fixture *f)
+{
+    g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
+    const char *name;
+
+    cxl_fm_host_cleanup(&f->h);
+    qtest_quit(f->qts);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(f->dir, name, NULL);
+
+        unlink(path);
+    }
+    rmdir(f->dir);
+    g_free(f->dir);
+}
+
+/* Send a command and check its return code and exact response payload */
+static void fm_expect(Fixture *f, uint16_t opcode, const void *in,
+                      size_t in_len, uint16_t rc, const void *out,
+                      size_t out_len)
+{
+    g_autofree uint8_t *buf = g_malloc0(f->mb.payload_max);
+    size_t len = f->mb.payload_max;
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, opcode, in, in_len, buf, &len),
+                    ==, rc);
+    if (len != out_len || memcmp(buf, out, len)) {
+        g_autoptr(GString) got = g_string_new(NULL);
+        g_autoptr(GString) want = g_string_new(NULL);
+
+        for (size_t i = 0; i < len; i++) {
+            g_string_append_printf(got, " %02x", buf[i]);
+        }
+        for (size_t i = 0; i < out_len; i++) {
+            g_string_append_printf(want, " %02x", ((uint8_t *)out)[i]);
+        }
+        g_test_message("%04x response:%s", opcode, got->str);
+        g_test_message("%04x expected:%s", opcode, want->str);
+    }
+    g_assert_cmpuint(len, ==, out_len);
+    g_assert_cmpmem(buf, len, out, out_len);
+}
+
+static void fm_expect_rc(Fixture *f, uint16_t opcode, const void *in,
+                         size_t in_len, uint16_t rc)
+{
+    fm_expect(f, opcode, in, in_len, rc, NULL, 0);
+}
+
+static void bg_expect(Fixture *f, uint16_t opcode, uint8_t pct, uint16_t rc)
+{
+    uint16_t op, ret;
+    uint8_t p;
+
+    cxl_fm_mbox_bg(&f->mb, &op, &p, &ret);
+    g_assert_cmphex(op, ==, opcode);
+    g_assert_cmpuint(p, ==, pct);
+    g_assert_cmphex(ret, ==, rc);
+    g_assert_cmpint(cxl_fm_mbox_bg_running(&f->mb), ==, pct != 100);
+}
+
+static void fm_bind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port)
+{
+    uint8_t req[] = { vcs, vppb, port, 0, 0xff, 0xff };
+
+    fm_expect_rc(f, BIND, req, sizeof(req), CXL_RC_BG_STARTED);
+}
+
+/* Bind, and let the link come up */
+static void fm_bind(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port)
+{
+    fm_bind_start(f, vcs, vppb, port);
+    bg_expect(f, BIND, 0, 0);
+    qtest_clock_step(f->qts, BIND_NS);
+    bg_expect(f, BIND, 100, CXL_RC_SUCCESS);
+}
+
+static void fm_unbind_start(Fixture *f, uint8_t vcs, uint8_t vppb,
+                         uint8_t option)
+{
+    uint8_t req[] = { vcs, vppb, option };
+
+    fm_expect_rc(f, UNBIND, req, sizeof(req), CXL_RC_BG_STARTED);
+    /* The switch acts once the command has returned */
+    qtest_clock_step(f->qts, 1);
+}
+
+/* One vPPB's 4-byte Get VCS Info entry */
+static void vppb_expect(Fixture *f, uint8_t vcs, uint8_t vppb,
+                        uint8_t status, uint8_t port)
+{
+    uint8_t req[] = { vppb, 1, 1, vcs };
+    uint8_t rsp[] = { 1, 0, 0, 0, vcs, 1, f->num_dsp + vcs, 4,
+                      status, port, 0xff, 0 };
+
+    fm_expect(f, VCS_INFO, req, sizeof(req), CXL_RC_SUCCESS, rsp,
+              sizeof(rsp));
+}
+
+/* Whether QOM has the device, i.e. whether it is realized */
+static bool device_exists(Fixture *f, const char *id)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    QDict *resp = qtest_qmp(f->qts, "{'execute': 'qom-list', 'arguments': "
+                            "{'path': %s}}", path);
+    bool exists = !qdict_haskey(resp, "error");
+
+    qobject_unref(resp);
+    return exists;
+}
+
+/* The OS powers the slot on after a hot-add, as pciehp does */
+static int os_hot_add(Fixture *f, const char *port_id)
+{
+    int port = cxl_fm_find_id(&f->h, port_id);
+    int dev = CXL_FM_BDF(cxl_fm_secondary_bus(&f->h, port), 0, 0);
+
+    g_assert_true(cxl_fm_slot_status(&f->h, port) & PCI_EXP_SLTSTA_PDS);
+    cxl_fm_slot_power(&f->h, port, true);
+    g_assert_true(cxl_fm_present(&f->h, dev));
+    g_assert_cmphex(cxl_fm_cfg_read(&f->h, dev, PCI_VENDOR_ID, 2), ==,
+                    0x8086);
+    g_assert_cmphex(cxl_fm_cfg_read(&f->h, dev, PCI_CLASS_DEVICE, 2), ==,
+                    0x0502);
+    return dev;
+}
+
+static bool os_sees_device(Fixture *f, const char *port_id)
+{
+    int port = cxl_fm_find_id(&f->h, port_id);
+
+    return cxl_fm_present(&f->h,
+                          CXL_FM_BDF(cxl_fm_secondary_bus(&f->h, port), 0, 0));
+}
+
+static void test_seed_query(void)
+{
+    Fixture f;
+    QDict *resp;
+    QList *switches, *vcss, *ports;
+    QDict *sw;
+    const QListEntry *e;
+    int n = 0;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    resp = qtest_qmp(f.qts, "{'execute': 'query-cxl-vcs'}");
+    switches = qdict_get_qlist(resp, "return");
+    g_assert_cmpuint(qlist_size(switches), ==, 1);
+    sw = qobject_to(QDict, qlist_peek(switches));
+    g_assert_cmpstr(qdict_get_str(sw, "id"), ==, "vcs0");
+    vcss = qdict_get_qlist(sw, "vcss");
+    g_assert_cmpuint(qlist_size(vcss), ==, 2);
+    QLIST_FOREACH_ENTRY(vcss, e) {
+        QDict *vcs = qobject_to(QDict, qlist_entry_obj(e));
+
+        g_assert_cmpint(qdict_get_int(vcs, "vcs-id"), ==, n);
+        g_assert_true(qdict_get_bool(vcs, "enabled"));
+        g_assert_cmpint(qdict_get_int(vcs, "usp-port"), ==, 4 + n);
+        g_assert_cmpuint(qlist_size(qdict_get_qlist(vcs, "vppbs")), ==, 4);
+        n++;
+    }
+    ports = qdict_get_qlist(sw, "ports");
+    g_assert_cmpuint(qlist_size(ports), ==, 4);
+    n = 0;
+    QLIST_FOREACH_ENTRY(ports, e) {
+        QDict *port = qobject_to(QDict, qlist_entry_obj(e));
+        static const char *const ids[] = {
+            "cxl-ep1", "cxl-ep2", "cxl-dcd1", "cxl-dcd2"
+        };
+
+        g_assert_cmpint(qdict_get_int(port, "phys-port"), ==, n);
+        g_assert_true(qdict_get_bool(port, "present"));
+        g_assert_cmpstr(qdict_get_str(port, "device"), ==, ids[n]);
+        g_assert_cmpstr(qdict_get_str(port, "state"), ==, "unbound");
+        g_assert_false(qdict_haskey(port, "vcs-id"));
+        g_assert_false(device_exists(&f, ids[n]));
+        n++;
+    }
+    qobject_unref(resp);
+    fixture_stop(&f);
+}
+
+static void test_hmp_info(void)
+{
+    Fixture f;
+    g_autofree char *out = NULL;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 1, 2, 1);
+    out = qtest_hmp(f.qts, "info cxl-vcs");
+    g_assert_nonnull(strstr(out, "cxl-vcs-switch vcs0\r\n"));
+    g_assert_nonnull(strstr(out, "  VCS 1: enabled, upstream port 5 (us1)"));
+    g_assert_nonnull(strstr(out, "    2     swport6            bound"
+                                 "                1         cxl-ep2"));
+    g_assert_nonnull(strstr(out, "    0     cxl-ep1            hidden"));
+    fixture_stop(&f);
+}
+
+static void test_identify(void)
+{
+    Fixture f;
+    /* Identify: the switch as its first upstream port, us0 (sn 1234) */
+    static const uint8_t identify[] = {
+        0xe5, 0x19, 0x28, 0xa1, 0x00, 0x00, 0x00, 0x00,
+        0xd2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        11, 0x00,
+    };
+    uint8_t sw[0x49] = {
+        [0x00] = 4,     /* ingress: us0's port, next to the mailbox */
+        [0x02] = 6,     /* 4 downstream + 2 upstream physical ports */
+        [0x03] = 2,     /* VCSs */
+        [0x04] = 0x3f,  /* ports 0-3 have devices, 4-5 are USPs */
+        [0x24] = 0x03,  /* VCSs 0 and 1 have upstream ports */
+        [0x44] = 8,     /* total vPPBs */
+        [0x46] = 0,     /* bound vPPBs */
+        [0x48] = 4,     /* HDM decoders per USP */
+    };
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_expect(&f, IDENTIFY, NULL, 0, CXL_RC_SUCCESS, identify,
+              sizeof(identify));
+    fm_expect(&f, IDENTIFY_SWITCH, NULL, 0, CXL_RC_SUCCESS, sw, sizeof(sw));
+    fm_bind(&f, 0, 0, 0);
+    fm_bind(&f, 1, 3, 2);
+    sw[0x46] = 2;
+    fm_expect(&f, IDENTIFY_SWITCH, NULL, 0, CXL_RC_SUCCESS, sw, sizeof(sw));
+    /* The switch's CCI does not tunnel to its ports */
+    fm_expect_rc(&f, TUNNEL, NULL, 0, CXL_RC_UNSUPPORTED);
+    fixture_stop(&f);
+}
+
+static void test_phys_port_state(void)
+{
+    Fixture f;
+    static const uint8_t req[] = { 3, 0, 4, 1 };
+    uint8_t rsp[4 + 3 * 16] = {
+        3, 0, 0, 0,
+        /* port 0: DSP, type-3 SLD present, unbound: PERST#, PRSNT# */
+        0, 3, 2, 0, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x00, 0,
+        /* port 4: us0, x16 at 32 GT/s (speeds 2.5-32 GT/s), L0 */
+        4, 4, 2, 0, 0, 2, 16, 16, 0x1f, 5, 5, 4, 0, 0x04, 0x00, 0,
+        /* port 1: like port 0 */
+        1, 3, 2, 0, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x00, 0,
+    };
+    static const uint8_t bad_port[] = { 1, 6 };
+    static const uint8_t short_list[] = { 2, 0 };
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_expect(&f, PHYS_PORT_STATE, req, sizeof(req), CXL_RC_SUCCESS, rsp,
+              sizeof(rsp));
+
+    /*
+     * Bound and powered on by the host: the link of the vPPB's port,
+     * x16 up to 64 GT/s, trained with the x16 32 GT/s device
+     */
+    fm_bind(&f, 0, 1, 1);
+    os_hot_add(&f, "swport1");
+    rsp[4 + 32 + 13] = 0x04;
+    rsp[4 + 32 + 6] = 16;
+    rsp[4 + 32 + 7] = 16;
+    rsp[4 + 32 + 8] = 0x3f;
+    rsp[4 + 32 + 9] = 6;
+    rsp[4 + 32 + 10] = 5;
+    rsp[4 + 32 + 11] = 4;
+    fm_expect(&f, PHYS_PORT_STATE, req, sizeof(req), CXL_RC_SUCCESS, rsp,
+              sizeof(rsp));
+
+    fm_expect_rc(&f, PHYS_PORT_STATE, bad_port, sizeof(bad_port),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, PHYS_PORT_STATE, short_list, sizeof(short_list),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
+/*
+ * Get VCS Info over three VCSs, the last without an upstream port, and
+ * an invalid id, paged from vPPB 1 with a limit of 2 entries.
+ */
+static void test_vcs_info_paging(void)
+{
+    Fixture f;
+    static const uint8_t req[] = { 1, 2, 4, 0, 1, 2, 9 };
+    static const uint8_t rsp[] = {
+        4, 0, 0, 0,
+        0, 1, 5, 4,   0x02, 3, 0xff, 0,   0x00, 0xff, 0xff, 0,
+        1, 1, 6, 4,   0x00, 0xff, 0xff, 0,   0x00, 0xff, 0xff, 0,
+        2, 0, 7, 0,
+        9, 0xff, 0, 0,
+    };
+    /* From vPPB 3 only one entry is left, whatever the limit */
+    static const uint8_t tail_req[] = { 3, 8, 1, 1 };
+    static const uint8_t tail_rsp[] = {
+        1, 0, 0, 0, 1, 1, 6, 4, 0x00, 0xff, 0xff, 0,
+    };
+    /* From vPPB 0 with a limit of at least the total, both parsers agree */
+    static const uint8_t all_req[] = { 0, 4, 1, 0 };
+    uint8_t buf[64];
+    size_t len = sizeof(buf);
+
+    fixture_start(&f, "usp-ppbs=3,dsp-ppbs=5", "");
+    fm_bind(&f, 0, 1, 3);
+    fm_expect(&f, VCS_INFO, req, sizeof(req), CXL_RC_SUCCESS, rsp,
+              sizeof(rsp));
+    fm_expect(&f, VCS_INFO, tail_req, sizeof(tail_req), CXL_RC_SUCCESS,
+              tail_rsp, sizeof(tail_rsp));
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, VCS_INFO, all_req,
+                                    sizeof(all_req), buf, &len), ==, 0);
+    /* Byte 3 as the entry count, and as the total: the same 4 entries */
+    g_assert_cmpuint(buf[7], ==, 4);
+    g_assert_cmpuint(len, ==, 8 + 4 * buf[7]);
+    g_assert_cmpmem(buf + 8 + 4, 4, ((uint8_t[]){ 0x02, 3, 0xff, 0 }), 4);
+    fixture_stop(&f);
+}
+
+static void test_bind_unbind_managed(void)
+{
+    Fixture f;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    g_assert_false(os_sees_device(&f, "swport0"));
+
+    fm_bind_start(&f, 0, 0, 0);
+    /* In progress until the link is up */
+    bg_expect(&f, BIND, 0, 0);
+    vppb_expect(&f, 0, 0, 0x01, 0);
+    g_assert_false(device_exists(&f, "cxl-ep1"));
+    qtest_clock_step(f.qts, BIND_NS);
+    bg_expect(&f, BIND, 100, CXL_RC_SUCCESS);
+    vppb_expect(&f, 0, 0, 0x02, 0);
+    g_assert_true(device_exists(&f, "cxl-ep1"));
+    os_hot_add(&f, "swport0");
+
+    fm_unbind_start(&f, 0, 0, UNBIND_MANAGED);
+    /* The host is asked: attention button; the device stays for now */
+    g_assert_true(cxl_fm_slot_status(&f.h, cxl_fm_find_id(&f.h, "swport0")) &
+                  PCI_EXP_SLTSTA_ABP);
+    bg_expect(&f, UNBIND, 50, 0);
+    vppb_expect(&f, 0, 0, 0x01, 0);
+    qtest_clock_step(f.qts, UNBIND_TIMEOUT_NS / 2);
+    g_assert_true(device_exists(&f, "cxl-ep1"));
+    bg_expect(&f, UNBIND, 50, 0);
+
+    /* The host releases the device and powers the slot off */
+    cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport0"), false);
+    bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+    vppb_expect(&f, 0, 0, 0x00, 0xff);
+    g_assert_false(device_exists(&f, "cxl-ep1"));
+    g_assert_false(os_sees_device(&f, "swport0"));
+    fixture_stop(&f);
+}
+
+static void test_unbind_wait_link_down(void)
+{
+    Fixture f;
+    int port;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 2, 3);
+    os_hot_add(&f, "swport2");
+    port = cxl_fm_find_id(&f.h, "swport2");
+    cxl_fm_slot_ack(&f.h, port);
+
+    fm_unbind_start(&f, 0, 2, UNBIND_WAIT_LINK_DOWN);
+    /* Nothing asks the host: no attention button */
+    g_assert_false(cxl_fm_slot_status(&f.h, port) & PCI_EXP_SLTSTA_ABP);
+    bg_expect(&f, UNBIND, 50, 0);
+    g_assert_true(device_exists(&f, "cxl-dcd2"));
+    cxl_fm_slot_power(&f.h, port, false);
+    bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+    vppb_expect(&f, 0, 2, 0x00, 0xff);
+    g_assert_false(device_exists(&f, "cxl-dcd2"));
+    fixture_stop(&f);
+}
+
+static void test_unbind_surprise(void)
+{
+    Fixture f;
+    int port;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 1, 1, 2);
+    os_hot_add(&f, "swport5");
+    port = cxl_fm_find_id(&f.h, "swport5");
+    cxl_fm_slot_ack(&f.h, port);
+
+    fm_unbind_start(&f, 1, 1, UNBIND_SURPRISE);
+    /* Gone at once; the host learns it from presence detect changed */
+    bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+    g_assert_false(device_exists(&f, "cxl-dcd1"));
+    g_assert_false(os_sees_device(&f, "swport5"));
+    g_assert_cmphex(cxl_fm_slot_status(&f.h, port) &
+                    (PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_ABP |
+                     PCI_EXP_SLTSTA_PDS), ==,
+                    PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_ABP);
+    vppb_expect(&f, 1, 1, 0x00, 0xff);
+
+    /* The port can be bound again */
+    fm_bind(&f, 1, 1, 2);
+    os_hot_add(&f, "swport5");
+    fixture_stop(&f);
+}
+
+/* A host that never releases the device does not wedge the switch */
+static void test_unbind_host_never_releases(void)
+{
+    Fixture f;
+    static const uint8_t bind_other[] = { 0, 3, 1, 0, 0xff, 0xff };
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 0, 0);
+    os_hot_add(&f, "swport0");
+    fm_unbind_start(&f, 0, 0, UNBIND_MANAGED);
+
+    /* Queries keep answering; another background command is refused */
+    vppb_expect(&f, 0, 0, 0x01, 0);
+    fm_expect_rc(&f, BIND, bind_other, sizeof(bind_other), CXL_RC_BUSY);
+    bg_expect(&f, UNBIND, 50, 0);
+
+    /* After the time limit the unbind fails and the vPPB stays bound */
+    qtest_clock_step(f.qts, UNBIND_TIMEOUT_NS);
+    bg_expect(&f, UNBIND, 100, CXL_RC_RETRY_REQUIRED);
+    vppb_expect(&f, 0, 0, 0x02, 0);
+    g_assert_true(device_exists(&f, "cxl-ep1"));
+
+    /* A surprise unbind forces the removal */
+    fm_unbind_start(&f, 0, 0, UNBIND_SURPRISE);
+    bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+    g_assert_false(device_exists(&f, "cxl-ep1"));
+    vppb_expect(&f, 0, 0, 0x00, 0xff);
+    fixture_stop(&f);
+}
+
+/* Set LSA / Get LSA through the type-3 device's own mailbox */
+static void lsa_access(Fixture *f, int dev, bool write, uint8_t *data,
+                       size_t len)
+{
+    CXLFMMailbox mb;
+    g_autofree uint8_t *req = g_malloc0(8 + len);
+    size_t out_len = len;
+
+    cxl_fm_mbox_init(&mb, &f->h, dev, 2);
+    if (write) {
+        memcpy(req + 8, data, len);
+        g_assert_cmphex(cxl_fm_mbox_cmd(&mb, SET_LSA, req, 8 + len, NULL,
+                                        NULL), ==, CXL_RC_SUCCESS);
+    } else {
+        stl_le_p(req + 4, len);
+        g_assert_cmphex(cxl_fm_mbox_cmd(&mb, GET_LSA, req, 8, data,
+                                        &out_len), ==, CXL_RC_SUCCESS);
+        g_assert_cmpuint(out_len, ==, len);
+    }
+}
+
+/* The same device, bound to one host and then to the other, keeps data */
+static void test_rebind_other_vcs(void)
+{
+    Fixture f;
+    uint8_t pattern[64], readback[64];
+    int dev;
+
+    for (int i = 0; i < sizeof(pattern); i++) {
+        pattern[i] = 0xa5 ^ (i * 7);
+    }
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 0, 0);
+    os_hot_add(&f, "swport0");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport0"));
+    lsa_access(&f, dev, true, pattern, sizeof(pattern));
+
+    fm_unbind_start(&f, 0, 0, UNBIND_MANAGED);
+    cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport0"), false);
+    bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+
+    fm_bind(&f, 1, 0, 0);
+    vppb_expect(&f, 1, 0, 0x02, 0);
+    g_assert_false(os_sees_device(&f, "swport0"));
+    os_hot_add(&f, "swport4");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport4"));
+    lsa_access(&f, dev, false, readback, sizeof(readback));
+    g_assert_cmpmem(readback, sizeof(readback), pattern, sizeof(pattern));
+
+    /* And back, any number of times */
+    for (int i = 0; i < 3; i++) {
+        fm_unbind_start(&f, 1, 0, UNBIND_SURPRISE);
+        bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+        fm_bind(&f, i % 2, 0, 0);
+        fm_unbind_start(&f, i % 2, 0, UNBIND_SURPRISE);
+        bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+        fm_bind(&f, 1, 0, 0);
+    }
+    fixture_stop(&f);
+}
+
+static void test_bind_errors(void)
+{
+    Fixture f;
+    static const struct {
+        uint8_t req[6];
+        uint16_t rc;
+    } cases[] = {
+        { { 2, 0, 0, 0, 0xff, 0xff }, CXL_RC_INVALID_INPUT },  /* no VCS 2 */
+        { { 0, 4, 0, 0, 0xff, 0xff }, CXL_RC_INVALID_INPUT },  /* no vPPB 4 */
+        { { 0, 0, 5, 0, 0xff, 0xff }, CXL_RC_INVALID_INPUT },  /* no port 5 */
+        { { 0, 0, 4, 0, 0xff, 0xff }, CXL_RC_INVALID_INPUT },  /* empty */
+        { { 0, 0, 0, 0, 0x00, 0x00 }, CXL_RC_INVALID_INPUT },  /* LD 0 */
+        { { 0, 0, 0, 0, 0xff, 0x00 }, CXL_RC_INVALID_INPUT },  /* LD 0xff */
+        { { 0, 1, 1, 0, 0xff, 0xff }, CXL_RC_INVALID_INPUT },  /* vPPB bound */
+        { { 1, 0, 1, 0, 0xff, 0xff }, CXL_RC_INVALID_INPUT },  /* port bound */
+    };
+    static const uint8_t short_bind[] = { 0, 0, 0, 0, 0xff };
+    static const uint8_t long_bind[] = { 0, 0, 0, 0, 0xff, 0xff, 0 };
+
+    fixture_start(&f, "usp-ppbs=2,dsp-ppbs=5", "");
+    fm_bind(&f, 0, 1, 1);
+    for (int i = 0; i < ARRAY_SIZE(cases); i++) {
+        fm_expect_rc(&f, BIND, cases[i].req, 6, cases[i].rc);
+    }
+    fm_expect_rc(&f, BIND, short_bind, sizeof(short_bind),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fm_expect_rc(&f, BIND, long_bind, sizeof(long_bind),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    /* None of them started anything */
+    bg_expect(&f, BIND, 100, CXL_RC_SUCCESS);
+    vppb_expect(&f, 0, 0, 0x00, 0xff);
+    fixture_stop(&f);
+}
+
+static void test_unbind_errors(void)
+{
+    Fixture f;
+    static const struct {
+        uint8_t req[3];
+        uint16_t rc;
+    } cases[] = {
+        { { 0, 0, 1 }, CXL_RC_INVALID_INPUT },     /* not bound */
+        { { 2, 0, 1 }, CXL_RC_INVALID_INPUT },     /* no VCS 2 */
+        { { 0, 4, 1 }, CXL_RC_INVALID_INPUT },     /* no vPPB 4 */
+        { { 0, 1, 3 }, CXL_RC_INVALID_INPUT },     /* no option 3 */
+        { { 1, 0, 1 }, CXL_RC_INVALID_INPUT },     /* swapped VCS/vPPB */
+    };
+    static const uint8_t short_unbind[] = { 0, 1 };
+    static const uint8_t vcs_info_short[] = { 0, 4, 2, 0 };
+    static const uint8_t vcs_info_no_limit[] = { 0, 0, 1, 0 };
+    static const uint8_t vcs_info_no_vcs[] = { 0, 4, 0 };
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 1, 2);
+    for (int i = 0; i < ARRAY_SIZE(cases); i++) {
+        fm_expect_rc(&f, UNBIND, cases[i].req, 3, cases[i].rc);
+    }
+    fm_expect_rc(&f, UNBIND, short_unbind, sizeof(short_unbind),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fm_expect_rc(&f, VCS_INFO, vcs_info_short, sizeof(vcs_info_short),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fm_expect_rc(&f, VCS_INFO, vcs_info_no_limit, sizeof(vcs_info_no_limit),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, VCS_INFO, vcs_info_no_vcs, sizeof(vcs_info_no_vcs),
+                 CXL_RC_INVALID_INPUT);
+    vppb_expect(&f, 0, 1, 0x02, 2);
+    fixture_stop(&f);
+}
+
+/* Host-initiated removal (the OS powers the slot off) unbinds too */
+static void test_host_removal(void)
+{
+    Fixture f;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 1, 3, 3);
+    os_hot_add(&f, "swport7");
+    cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport7"), false);
+    g_assert_false(device_exists(&f, "cxl-dcd2"));
+    vppb_expect(&f, 1, 3, 0x00, 0xff);
+    fm_bind(&f, 1, 3, 3);
+    g_assert_true(device_exists(&f, "cxl-dcd2"));
+    fixture_stop(&f);
+}
+
 static void assert_startup_fails(const char *args, const char *expected)
 {
     g_autofree char *cmd = g_strdup_printf("%s -display none -nodefaults "
-                                           "-accel qtest %s %s",
-                                           qtest_qemu_binary(NULL),
-                                           machine_args(), args);
+                                           "-accel qtest %s",
+                                           qtest_qemu_binary(NULL), args);
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
     g_autoptr(GError) gerr = NULL;
     int status;
 
     g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, &gerr));
+    if (!strstr(err, expected)) {
+        g_test_message("stderr: %s", err);
+    }
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), ==, 1);
     g_assert_nonnull(strstr(err, expected));
+}
+
+/* The seed topology with one -device or -object option changed */
+static void assert_seed_fails(const char *from, const char *to,
+                              const char *expected)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    g_autoptr(GString) args = seed_args(dir, SEED_SWITCH, "");
+    g_autofree char *path = NULL;
+    const char *at = strstr(args->str, from);
+
+    g_assert_nonnull(at);
+    g_string_erase(args, at - args->str, strlen(from));
+    g_string_insert(args, at - args->str, to);
+    assert_startup_fails(args->str, expected);
+    for (int n = 1; n <= 4; n++) {
+        g_free(path);
+        path = g_strdup_printf("%s/t3_cxl%d.raw", dir, n);
+        unlink(path);
+        g_free(path);
+        path = g_strdup_printf("%s/t3_lsa%d.raw", dir, n);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static void test_misconfiguration(void)
+{
+    assert_seed_fails("cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
+                      "addr=0.0,multifunction=on,vcs=vcs0",
+                      "cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
+                      "addr=0.0,multifunction=on,vcs=nosuch",
+                      "Device 'nosuch' not found");
+    assert_seed_fails("id=cxl-ep1,lsa=cxl-lsa1,sn=99,vcs=vcs0",
+                      "id=cxl-ep1,lsa=cxl-lsa1,sn=99,vcs=cxl-mem4",
+                      "Invalid parameter type for 'vcs', expected: "
+                      "cxl-vcs-switch");
+    assert_seed_fails("vcs=vcs0,usppb=1", "vcs=vcs0,usppb=2",
+                      "cxl-upstream 'us1': usppb 2 out of range (0-1)");
+    assert_seed_fails("vcs=vcs0,usppb=1", "vcs=vcs0,usppb=0",
+                      "cxl-upstream 'us1': usppb 0 of cxl-vcs-switch 'vcs0' "
+                      "is already used by 'us0'");
+    assert_seed_fails("vcs=vcs0,usppb=1", "vcs=vcs0",
+                      "cxl-upstream 'us1': vcs=vcs0 needs usppb= (0-1)");
+    assert_seed_fails("multifunction=on,vcs=vcs0,usppb=1",
+                      "multifunction=on,usppb=1",
+                      "cxl-upstream 'us1': usppb=1 needs vcs=");
+    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0",
+                      "cxl-type3 'cxl-ep2': vcs=vcs0 needs dsppb= (0-3)");
+    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=4",
+                      "cxl-type3 'cxl-ep2': dsppb 4 out of range (0-3)");
+    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=x",
+                      "cxl-type3 'cxl-ep2': dsppb x out of range (0-3)");
+    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=0",
+                      "cxl-type3 'cxl-ep2': dsppb 0 of cxl-vcs-switch 'vcs0' "
+                      "is already used by 'cxl-ep1'");
+    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,dsppb=1,bus=pcie.0",
+                      "cxl-type3 'cxl-ep2': dsppb=1 needs vcs=");
+    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1",
+                      "sn=100,vcs=vcs0,dsppb=1,bus=swport1",
+                      "cxl-type3 'cxl-ep2': bus= cannot be combined with "
+                      "vcs=: a bind chooses the vPPB it is attached below");
+    assert_seed_fails("port=3,bus=us1,id=swport7", "port=7,bus=us1,id=swport7",
+                      "cxl-downstream 'swport7': port 7 below VCS 1 "
+                      "(cxl-upstream 'us1') is beyond the vPPB count; vPPB "
+                      "ids are the ports 0-3 of its 4 cxl-downstream ports");
+    assert_seed_fails("port=3,bus=us1,id=swport7", "port=2,bus=us1,id=swport7",
+                      "cxl-downstream 'swport7': port 2 below VCS 1 "
+                      "(cxl-upstream 'us1') is used twice");
+    assert_seed_fails("port=3,bus=us1,id=swport7", "port=3,bus=us1",
+                      "cxl-downstream below VCS 1 (cxl-upstream 'us1'), "
+                      "port 3: needs an id, by which a bind finds its bus");
+    assert_seed_fails("addr=0.3,target=vcs0", "addr=0.3,target=vcs9",
+                      "target 'vcs9' is neither a cxl-upstream nor a "
+                      "cxl-vcs-switch");
+    assert_seed_fails("addr=0.3,target=vcs0",
+                      "addr=0.3,target=vcs0 -device cxl-switch-mailbox-cci,"
+                      "bus=root_port2,addr=0.3,target=vcs0",
+                      "cxl-vcs-switch 'vcs0' already has a mailbox CCI");
+    assert_seed_fails(SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=false",
+                      "cxl-vcs-switch 'vcs0': local-fm=false (a fabric "
+                      "manager in another QEMU process) is not supported");
+    assert_seed_fails(SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=254",
+                      "cxl-vcs-switch 'vcs0': dsp-ppbs 254 out of range "
+                      "(1-253 with usp-ppbs=2: at most 255 physical ports)");
+    assert_seed_fails("slot=10", "slot=10 -device cxl-type3,"
+                      "persistent-memdev=cxl-mem4,id=static,lsa=cxl-lsa4,"
+                      "bus=swport7",
+                      "'static' is attached below vPPB 3 of VCS 1: devices "
+                      "reach a VCS's vPPBs by an FM-API bind; give it "
+                      "vcs=vcs0 and dsppb=");
 }
 
 static void test_properties(void)
@@ -55,6 +844,11 @@ static void test_properties(void)
     resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "
                      "{'path': '/objects/vcs0', 'property': 'local-fm'}}");
     g_assert_true(qdict_get_bool(resp, "return"));
+    qobject_unref(resp);
+    /* Nothing refers to it: it can go */
+    resp = qtest_qmp(qts, "{'execute': 'object-del', 'arguments': "
+                     "{'id': 'vcs0'}}");
+    g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
     qtest_quit(qts);
 }
@@ -89,28 +883,33 @@ static void test_ranges_qmp(void)
     QTestState *qts = qtest_init(machine_args());
 
     assert_object_add_fails(qts, 0, 4,
-        "cxl-vcs-switch 'v': usp-ppbs 0 out of range (1-255)");
-    assert_object_add_fails(qts, 256, 4,
-        "cxl-vcs-switch 'v': usp-ppbs 256 out of range (1-255)");
+        "cxl-vcs-switch 'v': usp-ppbs 0 out of range (1-254)");
+    assert_object_add_fails(qts, 255, 4,
+        "cxl-vcs-switch 'v': usp-ppbs 255 out of range (1-254)");
     assert_object_add_fails(qts, 2, 0,
         "cxl-vcs-switch 'v': dsp-ppbs 0 out of range "
-        "(1-254 with usp-ppbs=2: FM-API port ids are 8-bit)");
-    assert_object_add_fails(qts, 2, 255,
-        "cxl-vcs-switch 'v': dsp-ppbs 255 out of range "
-        "(1-254 with usp-ppbs=2: FM-API port ids are 8-bit)");
+        "(1-253 with usp-ppbs=2: at most 255 physical ports)");
+    assert_object_add_fails(qts, 254, 2,
+        "cxl-vcs-switch 'v': dsp-ppbs 2 out of range "
+        "(1-1 with usp-ppbs=254: at most 255 physical ports)");
     assert_object_add_fails(qts, -1, 4, "Parameter 'usp-ppbs' is missing");
     qtest_quit(qts);
 }
 
 static void test_ranges_cmdline(void)
 {
-    assert_startup_fails(
-        "-object cxl-vcs-switch,id=vcs0,usp-ppbs=0,dsp-ppbs=4",
-        "cxl-vcs-switch 'vcs0': usp-ppbs 0 out of range (1-255)");
-    assert_startup_fails(
-        "-object cxl-vcs-switch,id=vcs0,usp-ppbs=1,dsp-ppbs=256",
+    g_autofree char *a = g_strdup_printf("%s -object cxl-vcs-switch,id=vcs0,"
+                                         "usp-ppbs=0,dsp-ppbs=4",
+                                         machine_args());
+    g_autofree char *b = g_strdup_printf("%s -object cxl-vcs-switch,id=vcs0,"
+                                         "usp-ppbs=1,dsp-ppbs=256",
+                                         machine_args());
+
+    assert_startup_fails(a,
+        "cxl-vcs-switch 'vcs0': usp-ppbs 0 out of range (1-254)");
+    assert_startup_fails(b,
         "cxl-vcs-switch 'vcs0': dsp-ppbs 256 out of range "
-        "(1-255 with usp-ppbs=1: FM-API port ids are 8-bit)");
+        "(1-254 with usp-ppbs=1: at most 255 physical ports)");
 }
 
 int main(int argc, char **argv)
@@ -121,5 +920,30 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/object/ranges-qmp", test_ranges_qmp);
     qtest_add_func("/cxl-vcs-switch/object/ranges-cmdline",
                    test_ranges_cmdline);
+    qtest_add_func("/cxl-vcs-switch/seed/query", test_seed_query);
+    qtest_add_func("/cxl-vcs-switch/seed/bind-unbind-managed",
+                   test_bind_unbind_managed);
+    qtest_add_func("/cxl-vcs-switch/seed/rebind-other-vcs",
+                   test_rebind_other_vcs);
+    if (is_arm()) {
+        return g_test_run();
+    }
+    qtest_add_func("/cxl-vcs-switch/seed/hmp-info", test_hmp_info);
+    qtest_add_func("/cxl-vcs-switch/seed/misconfiguration",
+                   test_misconfiguration);
+    qtest_add_func("/cxl-vcs-switch/fmapi/identify", test_identify);
+    qtest_add_func("/cxl-vcs-switch/fmapi/phys-port-state",
+                   test_phys_port_state);
+    qtest_add_func("/cxl-vcs-switch/fmapi/vcs-info-paging",
+                   test_vcs_info_paging);
+    qtest_add_func("/cxl-vcs-switch/fmapi/unbind-wait-link-down",
+                   test_unbind_wait_link_down);
+    qtest_add_func("/cxl-vcs-switch/fmapi/unbind-surprise",
+                   test_unbind_surprise);
+    qtest_add_func("/cxl-vcs-switch/fmapi/unbind-host-never-releases",
+                   test_unbind_host_never_releases);
+    qtest_add_func("/cxl-vcs-switch/fmapi/host-removal", test_host_removal);
+    qtest_add_func("/cxl-vcs-switch/fmapi/bind-errors", test_bind_errors);
+    qtest_add_func("/cxl-vcs-switch/fmapi/unbind-errors", test_unbind_errors);
     return g_test_run();
 }

@@ -1,0 +1,87 @@
+/*
+ * Helpers for CXL fabric-management qtests: enumerate a PCI hierarchy
+ * the way an OS does (bus numbers, BARs, bridge windows) and drive a
+ * CXL mailbox CCI through its registers.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TESTS_QTEST_CXL_FM_UTILS_H
+#define TESTS_QTEST_CXL_FM_UTILS_H
+
+#include "libqtest.h"
+#include "libqos/pci.h"
+
+/* CCI return codes, CXL r3.2 Table 8-34 */
+#define CXL_RC_SUCCESS 0x00
+#define CXL_RC_BG_STARTED 0x01
+#define CXL_RC_INVALID_INPUT 0x02
+#define CXL_RC_UNSUPPORTED 0x03
+#define CXL_RC_RETRY_REQUIRED 0x05
+#define CXL_RC_BUSY 0x06
+#define CXL_RC_INVALID_PAYLOAD_LENGTH 0x16
+
+typedef struct CXLFMHost {
+    QTestState *qts;
+    QPCIBus *bus;
+    uint64_t mmio_next;
+    uint64_t mmio_end;
+    int next_bus;
+} CXLFMHost;
+
+/* Bus/device/function as libqos addresses configuration space */
+#define CXL_FM_BDF(bus, dev, fn) (((bus) << 8) | ((dev) << 3) | (fn))
+
+void cxl_fm_host_init(CXLFMHost *h, QTestState *qts);
+void cxl_fm_host_cleanup(CXLFMHost *h);
+
+uint32_t cxl_fm_cfg_read(CXLFMHost *h, int bdf, uint8_t off, int size);
+void cxl_fm_cfg_write(CXLFMHost *h, int bdf, uint8_t off, uint32_t val,
+                      int size);
+
+/*
+ * Give the bridges below root bus @root_bus bus numbers, the devices
+ * BARs and the bridges memory windows (each hot-plug slot keeps room for
+ * a device to come), and enable memory decoding, as firmware would.
+ */
+void cxl_fm_enumerate(CXLFMHost *h, int root_bus);
+/* Assign the BARs of the device that appeared below hot-plug slot @port */
+int cxl_fm_enumerate_slot(CXLFMHost *h, int port);
+
+/* The @nth device (from 0) with this vendor and device id, or -1 */
+int cxl_fm_find(CXLFMHost *h, uint16_t vid, uint16_t did, int nth);
+/* The device with id @id, found by QMP query-pci, or -1 */
+int cxl_fm_find_id(CXLFMHost *h, const char *id);
+uint64_t cxl_fm_bar(CXLFMHost *h, int bdf, int bar);
+int cxl_fm_secondary_bus(CXLFMHost *h, int bridge);
+bool cxl_fm_present(CXLFMHost *h, int bdf);
+
+/* The OS side of a PCIe hot-plug slot */
+uint16_t cxl_fm_slot_status(CXLFMHost *h, int port);
+void cxl_fm_slot_ack(CXLFMHost *h, int port);
+void cxl_fm_slot_power(CXLFMHost *h, int port, bool on);
+
+/* A CXL mailbox, found through the device's capability array */
+typedef struct CXLFMMailbox {
+    CXLFMHost *h;
+    uint64_t regs;
+    size_t payload_max;
+} CXLFMMailbox;
+
+void cxl_fm_mbox_init(CXLFMMailbox *mb, CXLFMHost *h, int bdf, int bar);
+/*
+ * Send a command; returns its return code, with the output payload in
+ * @out (up to *@out_len bytes, updated to the length returned).
+ */
+uint16_t cxl_fm_mbox_cmd(CXLFMMailbox *mb, uint16_t opcode,
+                         const void *in, size_t in_len,
+                         void *out, size_t *out_len);
+/* Background Command Status register: opcode, percentage, return code */
+void cxl_fm_mbox_bg(CXLFMMailbox *mb, uint16_t *opcode, uint8_t *pct,
+                    uint16_t *rc);
+/* Whether the mailbox status register reports a background operation */
+bool cxl_fm_mbox_bg_running(CXLFMMailbox *mb);
+
+#endif
