@@ -41,6 +41,9 @@ check: build
 demo: build
 	@build-aux/demo.sh $(QBUILD)
 
+bench: build
+	@build-aux/bench.sh $(QBUILD)
+
 refresh-patches:
 	@build-aux/refresh-patches.sh $(TREE)
 

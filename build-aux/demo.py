@@ -19,16 +19,19 @@ CLASS_NAMES = {
 
 
 def topology(workdir):
+    """The seed cover letter's command line, with sparse backing files."""
     # TCG, so that SeaBIOS enumerates the PCI hierarchy (bus numbers)
     # as a guest's firmware would; there is nothing to boot.
     args = ["-machine", "q35,cxl=on", "-accel", "tcg", "-display", "none",
             "-nodefaults", "-m", "1G", "-boot", "strict=on"]
     for n in range(1, 5):
-        for kind, size in (("mem", "256M"), ("lsa", "1M")):
-            args += ["-object",
-                     "memory-backend-file,id=cxl-%s%d,share=on,"
-                     "mem-path=%s/t3_%s%d.raw,size=%s"
-                     % (kind, n, workdir, kind, n, size)]
+        size = "256M" if n <= 2 else "2G"   # DCDs: 8 regions of 256 MiB
+        args += ["-object",
+                 "memory-backend-file,id=cxl-mem%d,share=on,"
+                 "mem-path=%s/t3_cxl%d.raw,size=%s" % (n, workdir, n, size),
+                 "-object",
+                 "memory-backend-file,id=cxl-lsa%d,share=on,"
+                 "mem-path=%s/t3_lsa%d.raw,size=1M" % (n, workdir, n)]
     args += [
         "-object", "cxl-vcs-switch,id=vcs0,usp-ppbs=2,dsp-ppbs=4,local-fm=true",
         "-device", "usb-ehci,id=ehci",
@@ -37,17 +40,23 @@ def topology(workdir):
         "-device", "pxb-cxl,bus_nr=22,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
         "-device", "cxl-rp,port=0,bus=cxl.1,id=root_port2,chassis=1,slot=1",
         "-device", "cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,addr=0.0,"
-                   "multifunction=on",
+                   "multifunction=on,vcs=vcs0,usppb=0",
         "-device", "cxl-upstream,port=0,sn=5678,bus=root_port2,id=us1,addr=0.0,"
-                   "multifunction=on",
-        "-device", "cxl-switch-mailbox-cci,bus=root_port1,addr=0.3,target=us0",
+                   "multifunction=on,vcs=vcs0,usppb=1",
+        "-device", "cxl-switch-mailbox-cci,bus=root_port1,addr=0.3,target=vcs0",
     ]
     for i in range(8):
         args += ["-device", "cxl-downstream,port=%d,bus=us%d,id=swport%d,slot=%d"
                  % (i % 4, i // 4, i, i + 3)]
     args += [
         "-device", "cxl-type3,persistent-memdev=cxl-mem1,id=cxl-ep1,"
-                   "lsa=cxl-lsa1,sn=99,bus=swport0",
+                   "lsa=cxl-lsa1,sn=99,vcs=vcs0,dsppb=0",
+        "-device", "cxl-type3,persistent-memdev=cxl-mem2,id=cxl-ep2,"
+                   "lsa=cxl-lsa2,sn=100,vcs=vcs0,dsppb=1",
+        "-device", "cxl-type3,volatile-dc-memdev=cxl-mem3,id=cxl-dcd1,"
+                   "lsa=cxl-lsa3,num-dc-regions=8,sn=101,vcs=vcs0,dsppb=2",
+        "-device", "cxl-type3,volatile-dc-memdev=cxl-mem4,id=cxl-dcd2,"
+                   "lsa=cxl-lsa4,num-dc-regions=8,sn=102,vcs=vcs0,dsppb=3",
         "-machine", "cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=8G,"
                     "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=8G",
     ]
@@ -107,11 +116,17 @@ def main():
                 out.append("segment root bus %02x" % root["bus"])
                 print_bus(root["devices"], root["bus"], 1, out)
             print("\n".join(out))
-            print("== CXL devices (qdev tree excerpt)")
-            for line in vm.hmp("info qtree").splitlines():
-                if "cxl" in line and "dev:" in line:
-                    print(line.rstrip())
-            if not vcs:
+            print("== Virtual CXL Switches (HMP info cxl-vcs)")
+            print(vm.hmp("info cxl-vcs").rstrip())
+            switches = vm.cmd("query-cxl-vcs")
+            hidden = [p for p in switches[0]["ports"]
+                      if p["present"] and p["state"] == "unbound"]
+            print("== %d VCSs, %d vPPBs, %d hidden endpoints waiting for an "
+                  "FM-API bind" % (len(switches[0]["vcss"]),
+                                   sum(len(v["vppbs"])
+                                       for v in switches[0]["vcss"]),
+                                   len(hidden)))
+            if not vcs or len(hidden) != 4:
                 return 1
     print("== demo: OK")
     return 0

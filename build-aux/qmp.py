@@ -62,7 +62,10 @@ class QEMU:
 
     def _recv(self):
         while b"\n" not in self.buf:
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b""
             if not data:
                 raise QMPError("QMP connection closed: " + self.output())
             self.buf += data

@@ -97,9 +97,28 @@ else
     cp_fail=$((cp_fail + 1))
     failures+=("MAINTAINERS: not the section that patches/ adds to QEMU's file")
 fi
+# Our documentation pages must be valid reStructuredText.
+while read -r f; do
+    [ -n "$f" ] || continue
+    if out=$(cd "$top" && /usr/bin/python3 - "$f" 2>&1 <<'PY'
+import sys
+import docutils.core
+docutils.core.publish_doctree(
+    open(sys.argv[1]).read(), source_path=sys.argv[1],
+    settings_overrides={"halt_level": 2, "report_level": 2})
+PY
+    ); then
+        cp_pass=$((cp_pass + 1))
+    else
+        cp_fail=$((cp_fail + 1))
+        failures+=("rST $f")
+        echo "$out" | tail -3 | sed 's/^/    /'
+    fi
+done < <(cd "$top" && git ls-files --cached --others --exclude-standard -- 'docs/*.rst')
 warnings=$(grep -c 'WARNING' "$cp_log")
+
 printf '%-44s %3d passed, %d failed (%d warnings, log: %s)\n' \
-    "checkpatch, MAINTAINERS" "$cp_pass" "$cp_fail" "$warnings" "$cp_log"
+    "checkpatch, MAINTAINERS, rST" "$cp_pass" "$cp_fail" "$warnings" "$cp_log"
 passed=$((passed + cp_pass))
 failed=$((failed + cp_fail))
 

@@ -38,10 +38,10 @@ static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
         CxlVcsVppbInfo *v = g_new0(CxlVcsVppbInfo, 1);
         CXLVCSPhysPort *p = cxl_vcs_vppb_binding(s, vcs, vppb);
         const char *dev = p ? cxl_vcs_device_id(p) : NULL;
+        PCIDevice *dsp = cxl_vcs_vppb_port(s, vcs, vppb);
 
         v->vppb = vppb;
-        v->port = object_get_canonical_path(
-            OBJECT(cxl_vcs_vppb_port(s, vcs, vppb)));
+        v->port = dsp ? object_get_canonical_path(OBJECT(dsp)) : g_strdup("");
         v->state = CXL_VCS_BINDING_STATE_UNBOUND;
         if (p) {
             v->state = cxl_vcs_qapi_state[p->state];
@@ -101,16 +101,6 @@ static const char *cxl_vcs_short(const char *path)
     return slash ? slash + 1 : (path ? path : "-");
 }
 
-static void cxl_vcs_print_binding(Monitor *mon, bool bound, uint8_t a,
-                                  uint8_t b)
-{
-    if (bound) {
-        monitor_printf(mon, "  %-9u %-5u", a, b);
-    } else {
-        monitor_printf(mon, "  %-9s %-5s", "-", "-");
-    }
-}
-
 void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
 {
     g_autoptr(CxlVcsSwitchInfoList) list = qmp_query_cxl_vcs(NULL);
@@ -147,23 +137,25 @@ void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
             }
         }
         monitor_printf(mon, "  Physical downstream ports:\n");
-        monitor_printf(mon, "    %-5s %-18s %-20s  %-9s %-5s\n", "port",
+        monitor_printf(mon, "    %-5s %-18s %-20s %-9s %s\n", "port",
                        "device", "state", "VCS", "vPPB");
         for (CxlVcsPhysPortInfoList *e = sw->ports; e; e = e->next) {
             CxlVcsPhysPortInfo *port = e->value;
             const char *state = CxlVcsBindingState_str(port->state);
+            g_autofree char *vcs = port->has_vcs_id ?
+                g_strdup_printf("%u", port->vcs_id) : g_strdup("-");
+            g_autofree char *vppb = port->has_vppb ?
+                g_strdup_printf("%u", port->vppb) : g_strdup("-");
 
             if (!port->present) {
                 state = "empty";
             } else if (port->state == CXL_VCS_BINDING_STATE_UNBOUND) {
                 state = "hidden";
             }
-            monitor_printf(mon, "    %-5u %-18s %-20s", port->phys_port,
+            monitor_printf(mon, "    %-5u %-18s %-20s %-9s %s\n",
+                           port->phys_port,
                            port->device ?: (port->present ? "(no id)" : "-"),
-                           state);
-            cxl_vcs_print_binding(mon, port->has_vcs_id, port->vcs_id,
-                                  port->vppb);
-            monitor_printf(mon, "\n");
+                           state, vcs, vppb);
         }
     }
 }

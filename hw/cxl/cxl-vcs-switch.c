@@ -104,10 +104,16 @@ unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs)
     return count;
 }
 
+/*
+ * The cxl-downstream port of a vPPB; NULL if there is none, which the
+ * checks at startup rule out for vPPB ids below cxl_vcs_num_vppbs()
+ * unless ports are hot-plugged later.
+ */
 PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
 {
     PCIBus *bus = cxl_vcs_usp_bus(s, vcs);
-    PCIDevice *dsp = bus ? pcie_find_port_by_pn(bus, vppb) : NULL;
+    PCIDevice *dsp = bus && vppb < cxl_vcs_num_vppbs(s, vcs) ?
+        pcie_find_port_by_pn(bus, vppb) : NULL;
 
     return dsp && object_dynamic_cast(OBJECT(dsp), TYPE_CXL_DSP) ? dsp : NULL;
 }
@@ -206,7 +212,9 @@ static void cxl_vcs_detach(CXLVCSSwitch *s, CXLVCSPhysPort *p)
     /* The device is gone already if the slot was powered off */
     if (p->state == CXL_VCS_UNBIND_IN_PROGRESS) {
         p->waiting = true;
-        p->cci->bg.complete_pct = 50;
+        if (p->cci) {
+            p->cci->bg.complete_pct = 50;
+        }
         timer_mod(p->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
                   CXL_VCS_UNBIND_TIMEOUT_MS);
     }
@@ -234,8 +242,7 @@ CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
 {
     CXLVCSPhysPort *p, *bound;
 
-    if (vcs >= s->num_usp || !s->usp[vcs] ||
-        vppb >= cxl_vcs_num_vppbs(s, vcs) || port >= s->num_dsp) {
+    if (!cxl_vcs_vppb_port(s, vcs, vppb) || port >= s->num_dsp) {
         return CXL_MBOX_INVALID_INPUT;
     }
     p = &s->ports[port];
@@ -269,9 +276,7 @@ CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
 {
     CXLVCSPhysPort *p;
 
-    if (vcs >= s->num_usp || !s->usp[vcs] ||
-        vppb >= cxl_vcs_num_vppbs(s, vcs) ||
-        option > CXL_VCS_UNBIND_SURPRISE) {
+    if (!cxl_vcs_vppb_port(s, vcs, vppb) || option > CXL_VCS_UNBIND_SURPRISE) {
         return CXL_MBOX_INVALID_INPUT;
     }
     p = cxl_vcs_vppb_binding(s, vcs, vppb);
@@ -453,6 +458,12 @@ void cxl_vcs_mailbox_cci_release(DeviceState *mbox)
 
     QTAILQ_FOREACH(s, &cxl_vcs_switches, next) {
         if (s->mbox == mbox) {
+            /* Commands in progress finish without anyone to tell */
+            for (unsigned i = 0; i < s->num_dsp; i++) {
+                if (s->ports[i].cci == &s->mbox_cci) {
+                    s->ports[i].cci = NULL;
+                }
+            }
             s->mbox = NULL;
             timer_free(s->mbox_cci.bg.timer);
             cxl_destroy_cci(&s->mbox_cci);

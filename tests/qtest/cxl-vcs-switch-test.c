@@ -912,10 +912,38 @@ static void test_ranges_cmdline(void)
         "(1-254 with usp-ppbs=1: at most 255 physical ports)");
 }
 
+/*
+ * Benchmark, with -m perf only: bind + surprise unbind cycles per second
+ * through the mailbox CCI, host side (no guest acts on the hot-plug).
+ */
+static void perf_bind_unbind(void)
+{
+    Fixture f;
+    g_autoptr(GTimer) timer = g_timer_new();
+    unsigned cycles = 0;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    g_timer_start(timer);
+    while (g_timer_elapsed(timer, NULL) < 3.0) {
+        fm_bind(&f, cycles % 2, 0, 0);
+        fm_unbind_start(&f, cycles % 2, 0, UNBIND_SURPRISE);
+        bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+        cycles++;
+    }
+    g_test_maximized_result(cycles / g_timer_elapsed(timer, NULL),
+                            "bind+unbind cycles per second: %.1f",
+                            cycles / g_timer_elapsed(timer, NULL));
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 
+    if (g_test_perf()) {
+        qtest_add_func("/cxl-vcs-switch/perf/bind-unbind", perf_bind_unbind);
+        return g_test_run();
+    }
     qtest_add_func("/cxl-vcs-switch/object/properties", test_properties);
     qtest_add_func("/cxl-vcs-switch/object/ranges-qmp", test_ranges_qmp);
     qtest_add_func("/cxl-vcs-switch/object/ranges-cmdline",

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Startup time and memory of a large multi-VCS switch topology: 8 VCSs
+of 16 vPPBs each with 64 hidden endpoints, against the same topology
+without the endpoints.  Prints medians of several runs."""
+
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from qmp import QEMU  # noqa: E402
+
+VCSS = 8
+VPPBS = 16
+ENDPOINTS = 64
+RUNS = 5
+
+
+def topology(endpoints):
+    args = ["-machine", "q35,cxl=on", "-accel", "qtest", "-display", "none",
+            "-nodefaults", "-m", "512M",
+            "-object", "cxl-vcs-switch,id=vcs0,usp-ppbs=%d,dsp-ppbs=%d"
+            % (VCSS, ENDPOINTS)]
+    for v in range(VCSS):
+        # 1 root port + 1 upstream + VPPBS downstream secondary buses
+        args += ["-device", "pxb-cxl,bus_nr=%d,bus=pcie.0,id=cxl.%d"
+                 % (10 + 20 * v, v),
+                 "-device", "cxl-rp,port=0,bus=cxl.%d,id=rp%d,chassis=%d,slot=0"
+                 % (v, v, v + 1),
+                 "-device", "cxl-upstream,port=0,bus=rp%d,id=us%d,addr=0.0,"
+                 "multifunction=on,vcs=vcs0,usppb=%d" % (v, v, v)]
+        for p in range(VPPBS):
+            args += ["-device", "cxl-downstream,port=%d,bus=us%d,id=sw%d.%d,"
+                     "chassis=%d,slot=%d" % (p, v, v, p, v + 1, p + 1)]
+    args += ["-device", "cxl-switch-mailbox-cci,bus=rp0,addr=0.3,"
+             "target=vcs0"]
+    for e in range(ENDPOINTS if endpoints else 0):
+        args += ["-object", "memory-backend-ram,id=mem%d,size=256M" % e,
+                 "-object", "memory-backend-ram,id=lsa%d,size=1M" % e,
+                 "-device", "cxl-type3,persistent-memdev=mem%d,lsa=lsa%d,"
+                 "id=ep%d,vcs=vcs0,dsppb=%d" % (e, e, e, e)]
+    return args
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def measure(binary, endpoints):
+    times, rss = [], []
+    for _ in range(RUNS):
+        start = time.monotonic()
+        with QEMU(binary, topology(endpoints)) as vm:
+            switches = vm.cmd("query-cxl-vcs")
+            times.append(time.monotonic() - start)
+            rss.append(rss_kib(vm.proc.pid))
+            hidden = sum(p["present"] and p["state"] == "unbound"
+                         for p in switches[0]["ports"])
+            vppbs = sum(len(v["vppbs"]) for v in switches[0]["vcss"])
+            if hidden != (ENDPOINTS if endpoints else 0) or \
+               vppbs != VCSS * VPPBS:
+                raise SystemExit("unexpected topology: %d hidden, %d vPPBs"
+                                 % (hidden, vppbs))
+    return statistics.median(times) * 1000, statistics.median(rss) / 1024
+
+
+def main():
+    binary = os.path.join(sys.argv[1], "qemu-system-x86_64")
+    with_ep = measure(binary, True)
+    without = measure(binary, False)
+    label = "%d VCSs x %d vPPBs" % (VCSS, VPPBS)
+    print("startup to QMP ready, %s, %d hidden endpoints: %.0f ms, "
+          "RSS %.1f MiB" % (label, ENDPOINTS, with_ep[0], with_ep[1]))
+    print("startup to QMP ready, %s, no endpoints:        %.0f ms, "
+          "RSS %.1f MiB" % (label, without[0], without[1]))
+    print("cost of %d hidden endpoints: %+.0f ms, %+.1f MiB (medians of %d)"
+          % (ENDPOINTS, with_ep[0] - without[0], with_ep[1] - without[1],
+             RUNS))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make bench: print the project's benchmark figures.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+qbuild=$(cd "${1:?usage: bench.sh QEMU_BUILD_DIR}" && pwd)
+cd "$qbuild"
+
+echo "== multi-VCS switch (qemu-system-x86_64, qtest accelerator)"
+QTEST_QEMU_BINARY=./qemu-system-x86_64 tests/qtest/cxl-vcs-switch-test \
+    -m perf 2>/dev/null | sed -n 's/^# max perf: /  /p'
+/usr/bin/python3 "$here/bench.py" "$qbuild" | sed 's/^/  /'
