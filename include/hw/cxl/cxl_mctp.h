@@ -1,0 +1,55 @@
+/*
+ * MCTP endpoint (DMTF DSP0236) carrying CXL FM-API (message type 7) and
+ * CXL CCI (message type 8) messages, independent of the MCTP transport.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_CXL_CXL_MCTP_H
+#define HW_CXL_CXL_MCTP_H
+
+#include "qemu/uuid.h"
+#include "hw/cxl/cxl_device.h"
+
+/* MCTP transport header: version, destination, source, flags/tag */
+#define CXL_MCTP_HDR_LEN 4
+/* Baseline transmission unit: packet payload bytes every medium carries */
+#define CXL_MCTP_BTU 64
+/* Largest CCI payload over MCTP: a response message limit of 2^10 */
+#define CXL_MCTP_PAYLOAD_MAX 1024
+/* CCI message: message type, CCI header, payload */
+#define CXL_MCTP_MSG_MAX (1 + 12 + CXL_MCTP_PAYLOAD_MAX)
+
+/* Send one MCTP packet (transport header and payload) toward the host */
+typedef void CXLMCTPSendFn(void *opaque, const uint8_t *pkt, size_t len);
+/* Whether packets of an earlier response are still waiting to be sent */
+typedef bool CXLMCTPBusyFn(void *opaque);
+
+typedef struct CXLMCTPEndpoint {
+    CXLCCI *cci;            /* NULL once the target is gone */
+    const char *name;       /* for trace events */
+    QemuUUID uuid;
+    uint8_t eid;            /* 0 until the bus owner assigns one */
+    size_t tx_payload;      /* packet payload size toward the host */
+
+    /* Reassembly of the request being received */
+    bool rx_active;
+    uint8_t rx_dst, rx_src, rx_tag, rx_seq;
+    size_t rx_len;
+    uint8_t rx_msg[CXL_MCTP_MSG_MAX];
+
+    CXLMCTPSendFn *send;
+    CXLMCTPBusyFn *busy;
+    void *opaque;
+} CXLMCTPEndpoint;
+
+void cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, CXLCCI *cci,
+                   CXLMCTPSendFn *send, CXLMCTPBusyFn *busy, void *opaque);
+/* The transport was reset: forget the EID and any partial message */
+void cxl_mctp_reset(CXLMCTPEndpoint *ep);
+/* One MCTP packet from the host, transport header first */
+void cxl_mctp_receive(CXLMCTPEndpoint *ep, const uint8_t *pkt, size_t len);
+
+#endif
