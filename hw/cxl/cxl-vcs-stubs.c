@@ -46,6 +46,17 @@ void cxl_vcs_init_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
     g_assert_not_reached();
 }
 
+void cxl_vcs_add_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
+                     size_t payload_max)
+{
+    g_assert_not_reached();
+}
+
+void cxl_vcs_remove_cci(CXLVCSSwitch *s, CXLCCI *cci)
+{
+    g_assert_not_reached();
+}
+
 CxlVcsSwitchInfoList *qmp_query_cxl_vcs(Error **errp)
 {
     return NULL;

@@ -69,7 +69,7 @@ CXLVCSSwitch *cxl_vcs_from_cci(CXLCCI *cci)
     CXLVCSSwitch *s;
 
     QTAILQ_FOREACH(s, &cxl_vcs_switches, next) {
-        if (cci == &s->mbox_cci) {
+        if (cci == &s->mbox_cci || g_slist_find(s->ccis, cci)) {
             return s;
         }
     }
@@ -452,23 +452,41 @@ CXLCCI *cxl_vcs_mailbox_cci(CXLVCSSwitch *s, DeviceState *mbox,
     return &s->mbox_cci;
 }
 
+/* Commands in progress from @cci finish without anyone to tell */
+static void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci)
+{
+    for (unsigned i = 0; i < s->num_dsp; i++) {
+        if (s->ports[i].cci == cci) {
+            s->ports[i].cci = NULL;
+        }
+    }
+    timer_free(cci->bg.timer);
+    cxl_destroy_cci(cci);
+}
+
 void cxl_vcs_mailbox_cci_release(DeviceState *mbox)
 {
     CXLVCSSwitch *s;
 
     QTAILQ_FOREACH(s, &cxl_vcs_switches, next) {
         if (s->mbox == mbox) {
-            /* Commands in progress finish without anyone to tell */
-            for (unsigned i = 0; i < s->num_dsp; i++) {
-                if (s->ports[i].cci == &s->mbox_cci) {
-                    s->ports[i].cci = NULL;
-                }
-            }
             s->mbox = NULL;
-            timer_free(s->mbox_cci.bg.timer);
-            cxl_destroy_cci(&s->mbox_cci);
+            cxl_vcs_forget_cci(s, &s->mbox_cci);
         }
     }
+}
+
+void cxl_vcs_add_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
+                     size_t payload_max)
+{
+    cxl_vcs_init_cci(s, cci, intf, payload_max);
+    s->ccis = g_slist_prepend(s->ccis, cci);
+}
+
+void cxl_vcs_remove_cci(CXLVCSSwitch *s, CXLCCI *cci)
+{
+    s->ccis = g_slist_remove(s->ccis, cci);
+    cxl_vcs_forget_cci(s, cci);
 }
 
 typedef struct CXLVCSBusName {
@@ -611,7 +629,7 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
 {
     CXLVCSSwitch *s = CXL_VCS_SWITCH(uc);
 
-    if (s->mbox) {
+    if (s->mbox || s->ccis) {
         return false;
     }
     for (unsigned i = 0; i < s->num_usp; i++) {

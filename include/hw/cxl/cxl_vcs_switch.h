@@ -90,6 +90,8 @@ struct CXLVCSSwitch {
     /* The CCI of a cxl-switch-mailbox-cci targeting this switch */
     CXLCCI mbox_cci;
     DeviceState *mbox;
+    /* CCIs of other transports (MCTP) that serve this switch */
+    GSList *ccis;
 
     /* Options being replayed by a bind, let through by hide_device */
     const QDict *replaying;
@@ -113,6 +115,9 @@ bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
 CXLCCI *cxl_vcs_mailbox_cci(CXLVCSSwitch *s, DeviceState *mbox,
                             Error **errp);
 void cxl_vcs_mailbox_cci_release(DeviceState *mbox);
+void cxl_vcs_add_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
+                     size_t payload_max);
+void cxl_vcs_remove_cci(CXLVCSSwitch *s, CXLCCI *cci);
 void cxl_vcs_init_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
                       size_t payload_max);
 

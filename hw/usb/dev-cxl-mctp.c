@@ -1,0 +1,349 @@
+/*
+ * CXL FM-API over MCTP over USB (DMTF DSP0283 1.0): usb-cxl-mctp
+ *
+ * A USB device with one MCTP interface (class 14h, subclass 00h,
+ * protocol 01h) and a bulk endpoint pair.  Every MCTP packet on the bus
+ * carries a 4-byte header: DMTF ID 1AB4h (big-endian), a reserved byte
+ * and the packet length including the header.  One OUT transfer may hold
+ * several packets; IN transfers return whole packets, as many as fit, and
+ * NAK while there is nothing to send.
+ *
+ * The MCTP endpoint behind it serves the CCI of the target: a
+ * cxl-vcs-switch, a cxl-upstream port or a cxl-type3 device.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qapi/error.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "hw/usb.h"
+#include "desc.h"
+#include "hw/pci-bridge/cxl_upstream_port.h"
+#include "hw/cxl/cxl.h"
+#include "hw/cxl/cxl_mctp.h"
+#include "hw/cxl/cxl_vcs_switch.h"
+#include "trace.h"
+
+#define TYPE_USB_CXL_MCTP "usb-cxl-mctp"
+OBJECT_DECLARE_SIMPLE_TYPE(USBCXLMCTPState, USB_CXL_MCTP)
+
+/* DSP0283 */
+#define USB_CLASS_MCTP 0x14
+#define USB_SUBCLASS_MCTP_ENDPOINT 0x00
+#define USB_PROTOCOL_MCTP_1 0x01
+#define DSP0283_DMTF_ID 0x1ab4
+#define DSP0283_HDR_LEN 4
+#define DSP0283_MAX_LEN 255
+
+#define EP_MCTP 1
+
+struct USBCXLMCTPState {
+    USBDevice dev;
+
+    /* Properties */
+    char *target;
+    QemuUUID uuid;
+
+    CXLMCTPEndpoint ep;
+    CXLCCI cci;                 /* for switch targets */
+    CXLVCSSwitch *vcs;
+    DeviceState *target_dev;    /* a cxl-upstream or cxl-type3 */
+    GByteArray *tx;             /* DSP0283 packets for the host */
+    DeviceListener listener;
+};
+
+enum {
+    STR_MANUFACTURER = 1,
+    STR_PRODUCT,
+    STR_SERIALNUMBER,
+    STR_CONFIG,
+    STR_INTERFACE,
+};
+
+static const USBDescStrings desc_strings = {
+    [STR_MANUFACTURER] = "QEMU",
+    [STR_PRODUCT] = "QEMU CXL FM-API over MCTP",
+    [STR_SERIALNUMBER] = "1",
+    [STR_CONFIG] = "MCTP",
+    [STR_INTERFACE] = "MCTP endpoint",
+};
+
+#define DESC_IFACE(speed, mps)                                              \
+static const USBDescIface desc_iface_##speed = {                            \
+    .bInterfaceNumber = 0,                                                  \
+    .bNumEndpoints = 2,                                                     \
+    .bInterfaceClass = USB_CLASS_MCTP,                                      \
+    .bInterfaceSubClass = USB_SUBCLASS_MCTP_ENDPOINT,                       \
+    .bInterfaceProtocol = USB_PROTOCOL_MCTP_1,                              \
+    .iInterface = STR_INTERFACE,                                            \
+    .eps = (USBDescEndpoint[]) {                                            \
+        {                                                                   \
+            .bEndpointAddress = USB_DIR_OUT | EP_MCTP,                      \
+            .bmAttributes = USB_ENDPOINT_XFER_BULK,                         \
+            .wMaxPacketSize = mps,                                          \
+        }, {                                                                \
+            .bEndpointAddress = USB_DIR_IN | EP_MCTP,                       \
+            .bmAttributes = USB_ENDPOINT_XFER_BULK,                         \
+            .wMaxPacketSize = mps,                                          \
+        },                                                                  \
+    },                                                                      \
+};                                                                          \
+                                                                            \
+static const USBDescDevice desc_device_##speed = {                          \
+    .bcdUSB = 0x0200,                                                       \
+    .bMaxPacketSize0 = 64,                                                  \
+    .bNumConfigurations = 1,                                                \
+    .confs = (USBDescConfig[]) {                                            \
+        {                                                                   \
+            .bNumInterfaces = 1,                                            \
+            .bConfigurationValue = 1,                                       \
+            .iConfiguration = STR_CONFIG,                                   \
+            .bmAttributes = USB_CFG_ATT_ONE,                                \
+            .bMaxPower = 50,                                                \
+            .nif = 1,                                                       \
+            .ifs = &desc_iface_##speed,                                     \
+        },                                                                  \
+    },                                                                      \
+};
+
+/* Bulk endpoints: 64 bytes at full speed, 512 at high speed */
+DESC_IFACE(full, 64)
+DESC_IFACE(high, 512)
+
+static const USBDesc desc_cxl_mctp = {
+    .id = {
+        .idVendor = 0x46f4,     /* CRC16() of "QEMU" */
+        .idProduct = 0x0006,
+        .bcdDevice = 0,
+        .iManufacturer = STR_MANUFACTURER,
+        .iProduct = STR_PRODUCT,
+        .iSerialNumber = STR_SERIALNUMBER,
+    },
+    .full = &desc_device_full,
+    .high = &desc_device_high,
+    .str = desc_strings,
+};
+
+static void usb_cxl_mctp_send(void *opaque, const uint8_t *pkt, size_t len)
+{
+    USBCXLMCTPState *s = opaque;
+    uint8_t hdr[DSP0283_HDR_LEN] = { 0, 0, 0, DSP0283_HDR_LEN + len };
+
+    stw_be_p(hdr, DSP0283_DMTF_ID);
+    g_byte_array_append(s->tx, hdr, sizeof(hdr));
+    g_byte_array_append(s->tx, pkt, len);
+    usb_wakeup(usb_ep_get(&s->dev, USB_TOKEN_IN, EP_MCTP), 0);
+}
+
+static bool usb_cxl_mctp_busy(void *opaque)
+{
+    USBCXLMCTPState *s = opaque;
+
+    return s->tx->len != 0;
+}
+
+/* An OUT transfer: one or more DSP0283 packets */
+static void usb_cxl_mctp_out(USBCXLMCTPState *s, const uint8_t *buf,
+                             size_t len)
+{
+    while (len) {
+        size_t plen;
+
+        if (len < DSP0283_HDR_LEN || lduw_be_p(buf) != DSP0283_DMTF_ID) {
+            trace_usb_cxl_mctp_drop(s->dev.addr, "no DSP0283 header");
+            return;
+        }
+        plen = buf[3];
+        if (plen <= DSP0283_HDR_LEN + CXL_MCTP_HDR_LEN || plen > len) {
+            trace_usb_cxl_mctp_drop(s->dev.addr, "bad DSP0283 length");
+            return;
+        }
+        cxl_mctp_receive(&s->ep, buf + DSP0283_HDR_LEN,
+                         plen - DSP0283_HDR_LEN);
+        buf += plen;
+        len -= plen;
+    }
+}
+
+/* An IN transfer: the whole packets that fit */
+static void usb_cxl_mctp_in(USBCXLMCTPState *s, USBPacket *p)
+{
+    size_t len = 0;
+
+    if (!s->tx->len) {
+        p->status = USB_RET_NAK;
+        return;
+    }
+    while (len < s->tx->len && len + s->tx->data[len + 3] <= p->iov.size) {
+        len += s->tx->data[len + 3];
+    }
+    if (!len) {
+        /* The host's buffer cannot take a whole packet: drop it */
+        trace_usb_cxl_mctp_drop(s->dev.addr, "IN buffer smaller than packet");
+        len = s->tx->data[3];
+    } else {
+        usb_packet_copy(p, s->tx->data, len);
+    }
+    trace_usb_cxl_mctp_in(s->dev.addr, len);
+    g_byte_array_remove_range(s->tx, 0, len);
+}
+
+static void usb_cxl_mctp_handle_data(USBDevice *dev, USBPacket *p)
+{
+    USBCXLMCTPState *s = USB_CXL_MCTP(dev);
+    g_autofree uint8_t *buf = NULL;
+
+    if (p->ep->nr != EP_MCTP) {
+        p->status = USB_RET_STALL;
+        return;
+    }
+    switch (p->pid) {
+    case USB_TOKEN_OUT:
+        buf = g_malloc(p->iov.size);
+        usb_packet_copy(p, buf, p->iov.size);
+        trace_usb_cxl_mctp_out(dev->addr, p->iov.size);
+        usb_cxl_mctp_out(s, buf, p->iov.size);
+        break;
+    case USB_TOKEN_IN:
+        usb_cxl_mctp_in(s, p);
+        break;
+    default:
+        p->status = USB_RET_STALL;
+        break;
+    }
+}
+
+static void usb_cxl_mctp_handle_control(USBDevice *dev, USBPacket *p,
+                                        int request, int value, int index,
+                                        int length, uint8_t *data)
+{
+    if (usb_desc_handle_control(dev, p, request, value, index, length,
+                                data) < 0) {
+        /* No class-specific requests in DSP0283 */
+        p->status = USB_RET_STALL;
+    }
+}
+
+static void usb_cxl_mctp_handle_reset(USBDevice *dev)
+{
+    USBCXLMCTPState *s = USB_CXL_MCTP(dev);
+
+    g_byte_array_set_size(s->tx, 0);
+    cxl_mctp_reset(&s->ep);
+}
+
+/* The cxl-upstream or cxl-type3 target went away */
+static void usb_cxl_mctp_target_unrealize(DeviceListener *listener,
+                                          DeviceState *dev)
+{
+    USBCXLMCTPState *s = container_of(listener, USBCXLMCTPState, listener);
+
+    if (dev == s->target_dev) {
+        s->target_dev = NULL;
+        s->ep.cci = NULL;
+    }
+}
+
+static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
+{
+    USBCXLMCTPState *s = USB_CXL_MCTP(dev);
+    const char *id = DEVICE(dev)->id ?: "";
+    Object *vcs, *usp, *t3;
+    CXLCCI *cci;
+
+    if (!s->target) {
+        error_setg(errp, "usb-cxl-mctp '%s': target= is required: a "
+                   "cxl-vcs-switch, cxl-upstream or cxl-type3", id);
+        return;
+    }
+    vcs = object_resolve_path_type(s->target, TYPE_CXL_VCS_SWITCH, NULL);
+    usp = object_resolve_path_type(s->target, TYPE_CXL_USP, NULL);
+    t3 = object_resolve_path_type(s->target, TYPE_CXL_TYPE3, NULL);
+    if (vcs) {
+        s->vcs = CXL_VCS_SWITCH(vcs);
+        cxl_vcs_add_cci(s->vcs, &s->cci, DEVICE(dev), CXL_MCTP_PAYLOAD_MAX);
+        cci = &s->cci;
+    } else if (usp) {
+        s->target_dev = DEVICE(usp);
+        cxl_initialize_mailbox_swcci(&s->cci, DEVICE(dev), s->target_dev,
+                                     CXL_MCTP_PAYLOAD_MAX);
+        cci = &s->cci;
+    } else if (t3) {
+        s->target_dev = DEVICE(t3);
+        cci = &CXL_TYPE3(t3)->vdm_fm_owned_ld_mctp_cci;
+    } else {
+        error_setg(errp, "usb-cxl-mctp '%s': target '%s' is not a "
+                   "cxl-vcs-switch, cxl-upstream or cxl-type3", id,
+                   s->target);
+        return;
+    }
+
+    usb_desc_create_serial(dev);
+    usb_desc_init(dev);
+    s->tx = g_byte_array_new();
+    cxl_mctp_init(&s->ep, object_get_canonical_path_component(OBJECT(dev)),
+                  cci, usb_cxl_mctp_send, usb_cxl_mctp_busy, s);
+    s->ep.uuid = s->uuid;
+    if (s->target_dev) {
+        s->listener.unrealize = usb_cxl_mctp_target_unrealize;
+        device_listener_register(&s->listener);
+    }
+}
+
+static void usb_cxl_mctp_unrealize(USBDevice *dev)
+{
+    USBCXLMCTPState *s = USB_CXL_MCTP(dev);
+
+    if (s->vcs) {
+        cxl_vcs_remove_cci(s->vcs, &s->cci);
+    } else {
+        device_listener_unregister(&s->listener);
+        if (s->cci.initialized) {
+            timer_free(s->cci.bg.timer);
+            cxl_destroy_cci(&s->cci);
+        }
+    }
+    g_byte_array_free(s->tx, true);
+}
+
+static const Property usb_cxl_mctp_props[] = {
+    DEFINE_PROP_STRING("target", USBCXLMCTPState, target),
+    DEFINE_PROP_UUID("uuid", USBCXLMCTPState, uuid),
+};
+
+static void usb_cxl_mctp_class_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    USBDeviceClass *uc = USB_DEVICE_CLASS(klass);
+
+    uc->product_desc = "QEMU CXL FM-API over MCTP";
+    uc->usb_desc = &desc_cxl_mctp;
+    uc->realize = usb_cxl_mctp_realize;
+    uc->unrealize = usb_cxl_mctp_unrealize;
+    uc->handle_attach = usb_desc_attach;
+    uc->handle_reset = usb_cxl_mctp_handle_reset;
+    uc->handle_control = usb_cxl_mctp_handle_control;
+    uc->handle_data = usb_cxl_mctp_handle_data;
+    dc->desc = "CXL FM-API and CCI over MCTP over USB (DSP0283)";
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    device_class_set_props(dc, usb_cxl_mctp_props);
+}
+
+static const TypeInfo usb_cxl_mctp_info = {
+    .name = TYPE_USB_CXL_MCTP,
+    .parent = TYPE_USB_DEVICE,
+    .instance_size = sizeof(USBCXLMCTPState),
+    .class_init = usb_cxl_mctp_class_init,
+};
+
+static void usb_cxl_mctp_register_types(void)
+{
+    type_register_static(&usb_cxl_mctp_info);
+}
+
+type_init(usb_cxl_mctp_register_types)
