@@ -73,6 +73,8 @@ static GString *seed_args(const char *dir, const char *switch_args,
 {
     GString *s = g_string_new(machine_args());
 
+    g_string_append(s, " -device usb-ehci,id=ehci");
+
     /* Sparse files; the DCDs' 8 regions take 256 MiB each */
     for (int n = 1; n <= 4; n++) {
         g_string_append_printf(s,
@@ -95,7 +97,8 @@ static GString *seed_args(const char *dir, const char *switch_args,
         " -device cxl-upstream,port=0,sn=5678,bus=root_port2,id=us1,"
         "addr=0.0,multifunction=on,vcs=vcs0,usppb=1"
         " -device cxl-switch-mailbox-cci,bus=root_port1,addr=0.3,"
-        "target=vcs0", switch_args);
+        "target=vcs0"
+        " -device usb-cxl-mctp,bus=ehci.0,id=usb0,target=vcs0", switch_args);
     for (int i = 0; i < 8; i++) {
         g_string_append_printf(s, " -device cxl-downstream,port=%d,bus=us%d,"
                                "id=swport%d,slot=%d", i % 4, i / 4, i, i + 3);

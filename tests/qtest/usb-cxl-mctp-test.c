@@ -1,0 +1,871 @@
+/*
+ * QTest for usb-cxl-mctp: CXL FM-API over MCTP over USB (DSP0283)
+ *
+ * Carries a small EHCI driver: resets the port, enumerates the device,
+ * checks its descriptors, sets the configuration, and then runs MCTP the
+ * way Linux's mctp-usb driver, mctpd and libcxlmi do.  Expected bytes
+ * come from DSP0283/DSP0236 and the CXL FM-API layouts.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "cxl-fm-utils.h"
+
+/* EHCI registers (EHCI r1.0 2.2, 2.3) */
+#define EHCI_CAPLENGTH 0x00
+#define EHCI_USBCMD 0x00
+#define EHCI_USBCMD_RS (1 << 0)
+#define EHCI_USBCMD_HCRESET (1 << 1)
+#define EHCI_USBCMD_ASE (1 << 5)
+#define EHCI_USBSTS 0x04
+#define EHCI_ASYNCLISTADDR 0x18
+#define EHCI_CONFIGFLAG 0x40
+#define EHCI_PORTSC 0x44
+#define EHCI_PORTSC_CCS (1 << 0)
+#define EHCI_PORTSC_PED (1 << 2)
+#define EHCI_PORTSC_PRESET (1 << 8)
+#define EHCI_PORTSC_POWER (1 << 12)
+
+/* Queue heads and transfer descriptors (EHCI r1.0 3.5, 3.6) */
+#define QH_TYPE (1 << 1)
+#define LINK_T 1
+#define QH_H (1 << 15)
+#define QH_DTC (1 << 14)
+#define QH_EPS_HIGH (2 << 12)
+#define QH_MULT1 (1u << 30)
+#define QTD_ACTIVE (1 << 7)
+#define QTD_HALTED (1 << 6)
+#define QTD_PID_OUT (0 << 8)
+#define QTD_PID_IN (1 << 8)
+#define QTD_PID_SETUP (2 << 8)
+#define QTD_CERR3 (3 << 10)
+#define QTD_IOC (1 << 15)
+#define QTD_DT (1u << 31)
+
+/* Guest memory for schedules and buffers */
+#define MEM_BASE 0x1000000
+#define QH_CTRL (MEM_BASE + 0x000)
+#define QH_OUT (MEM_BASE + 0x040)
+#define QH_IN (MEM_BASE + 0x080)
+#define QTD_BASE (MEM_BASE + 0x100)
+#define SETUP_BUF (MEM_BASE + 0x1000)
+#define DATA_BUF (MEM_BASE + 0x2000)
+
+#define DEV_ADDR 1
+#define EP_MCTP 1
+#define IN_XFER 512
+
+/* MCTP */
+#define HOST_EID 8
+#define DEV_EID 9
+#define SOM 0x80
+#define EOM 0x40
+#define TO 0x08
+
+#define UUID_STR "c0ffee00-1234-4abc-8def-0123456789ab"
+static const uint8_t uuid_bytes[16] = {
+    0xc0, 0xff, 0xee, 0x00, 0x12, 0x34, 0x4a, 0xbc,
+    0x8d, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+};
+
+typedef struct Host {
+    QTestState *qts;
+    CXLFMHost pci;
+    uint64_t op;            /* EHCI operational registers */
+    unsigned qtds;          /* next free qTD */
+    uint8_t dev_eid;        /* EID requests go to */
+    uint8_t src_eid;        /* EID responses come from */
+    uint8_t tag;
+    uint8_t iid;
+    char *dir;
+} Host;
+
+static uint32_t op_read(Host *h, unsigned reg)
+{
+    return qtest_readl(h->qts, h->op + reg);
+}
+
+static void op_write(Host *h, unsigned reg, uint32_t val)
+{
+    qtest_writel(h->qts, h->op + reg, val);
+}
+
+static uint64_t qtd_alloc(Host *h)
+{
+    return QTD_BASE + 0x40 * (h->qtds++ % 48);
+}
+
+static void qtd_write(Host *h, uint64_t qtd, uint64_t next, uint32_t token,
+                      uint64_t buf)
+{
+    qtest_writel(h->qts, qtd, next ? next : LINK_T);
+    qtest_writel(h->qts, qtd + 4, LINK_T);
+    qtest_writel(h->qts, qtd + 8, token | QTD_CERR3 | QTD_ACTIVE);
+    /* Page 0 starts at the buffer, pages 1-4 follow it */
+    for (int i = 0; i < 5; i++) {
+        uint64_t page = i ? (buf & ~0xfffULL) + 0x1000 * i : buf;
+
+        qtest_writel(h->qts, qtd + 12 + 4 * i, buf ? page : 0);
+    }
+}
+
+static void qh_write(Host *h, uint64_t qh, uint64_t next, uint32_t epchar)
+{
+    qtest_writel(h->qts, qh, next | QH_TYPE);
+    qtest_writel(h->qts, qh + 4, epchar);
+    qtest_writel(h->qts, qh + 8, QH_MULT1);
+    for (int i = 3; i < 12; i++) {
+        qtest_writel(h->qts, qh + 4 * i, i == 4 || i == 5 ? LINK_T : 0);
+    }
+}
+
+/*
+ * Start the qTD chain @first on queue head @qh and wait for @last to
+ * finish; returns false if it is still active after @ms milliseconds.
+ */
+static bool run_qtds(Host *h, uint64_t qh, uint64_t first, uint64_t last,
+                     int ms)
+{
+    qtest_writel(h->qts, qh + 16, first);   /* overlay: next qTD */
+    qtest_writel(h->qts, qh + 24, 0);       /* overlay: token, idle */
+    for (int i = 0; i < ms; i++) {
+        if (!(qtest_readl(h->qts, last + 8) & QTD_ACTIVE)) {
+            return true;
+        }
+        qtest_clock_step(h->qts, 1000 * 1000);
+    }
+    return !(qtest_readl(h->qts, last + 8) & QTD_ACTIVE);
+}
+
+/* Bytes a finished qTD moved out of @len */
+static size_t qtd_done(Host *h, uint64_t qtd, size_t len)
+{
+    uint32_t token = qtest_readl(h->qts, qtd + 8);
+
+    g_assert_cmphex(token & (QTD_ACTIVE | QTD_HALTED), ==, 0);
+    return len - ((token >> 16) & 0x7fff);
+}
+
+static size_t control(Host *h, uint8_t type, uint8_t req, uint16_t value,
+                      uint16_t index, void *data, uint16_t len)
+{
+    uint8_t setup[8] = { type, req };
+    uint64_t st = qtd_alloc(h), dt = qtd_alloc(h), sts = qtd_alloc(h);
+    bool in = type & 0x80;
+    size_t done = 0;
+
+    stw_le_p(setup + 2, value);
+    stw_le_p(setup + 4, index);
+    stw_le_p(setup + 6, len);
+    qtest_memwrite(h->qts, SETUP_BUF, setup, sizeof(setup));
+    if (len && !in) {
+        qtest_memwrite(h->qts, DATA_BUF, data, len);
+    }
+    qtd_write(h, sts, 0, (in && len ? QTD_PID_OUT : QTD_PID_IN) | QTD_DT |
+              QTD_IOC, 0);
+    qtd_write(h, dt, sts, (in ? QTD_PID_IN : QTD_PID_OUT) | QTD_DT |
+              len << 16, DATA_BUF);
+    qtd_write(h, st, len ? dt : sts, QTD_PID_SETUP | 8 << 16, SETUP_BUF);
+    g_assert_true(run_qtds(h, QH_CTRL, st, sts, 100));
+    if (len) {
+        done = qtd_done(h, dt, len);
+        if (in) {
+            qtest_memread(h->qts, DATA_BUF, data, done);
+        }
+    }
+    return done;
+}
+
+static void bulk_out(Host *h, const void *buf, size_t len)
+{
+    uint64_t qtd = qtd_alloc(h);
+
+    qtest_memwrite(h->qts, DATA_BUF, buf, len);
+    qtd_write(h, qtd, 0, QTD_PID_OUT | QTD_IOC | len << 16, DATA_BUF);
+    g_assert_true(run_qtds(h, QH_OUT, qtd, qtd, 100));
+    g_assert_cmpuint(qtd_done(h, qtd, len), ==, len);
+}
+
+/* One IN transfer; 0 if the device had nothing to send within @ms */
+static size_t bulk_in(Host *h, uint8_t *buf, int ms)
+{
+    uint64_t qtd = qtd_alloc(h);
+    size_t len;
+
+    qtd_write(h, qtd, 0, QTD_PID_IN | QTD_IOC | IN_XFER << 16, DATA_BUF);
+    if (!run_qtds(h, QH_IN, qtd, qtd, ms)) {
+        /* Still NAKing: take the qTD out again */
+        qtest_writel(h->qts, QH_IN + 16, LINK_T);
+        qtest_writel(h->qts, QH_IN + 24, 0);
+        qtest_writel(h->qts, qtd + 8, 0);
+        return 0;
+    }
+    len = qtd_done(h, qtd, IN_XFER);
+    qtest_memread(h->qts, DATA_BUF, buf, len);
+    return len;
+}
+
+static void host_start(Host *h, const char *target, const char *extra)
+{
+    g_autofree char *args = NULL;
+    uint32_t caplength;
+    uint8_t desc[64];
+    int ehci;
+
+    h->dir = g_dir_make_tmp("cxl-mctp-XXXXXX", NULL);
+    args = g_strdup_printf(
+        "-machine q35,cxl=on -m 256M -device usb-ehci,id=ehci,bus=pcie.0 "
+        "-object memory-backend-file,id=mem0,share=on,"
+        "mem-path=%s/mem0,size=256M "
+        "-object memory-backend-file,id=lsa0,share=on,"
+        "mem-path=%s/lsa0,size=1M "
+        "-object cxl-vcs-switch,id=vcs0,usp-ppbs=2,dsp-ppbs=2 "
+        "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0 "
+        "-device cxl-rp,port=0,bus=cxl.0,id=rp0,chassis=0,slot=1 "
+        "-device pxb-cxl,bus_nr=22,bus=pcie.0,id=cxl.1 "
+        "-device cxl-rp,port=0,bus=cxl.1,id=rp1,chassis=1,slot=1 "
+        "-device cxl-upstream,port=0,sn=1234,bus=rp0,id=us0,vcs=vcs0,"
+        "usppb=0 "
+        "-device cxl-upstream,port=0,sn=5678,bus=rp1,id=us1,vcs=vcs0,"
+        "usppb=1 "
+        "-device cxl-downstream,port=0,bus=us0,id=swport0,slot=3 "
+        "-device cxl-downstream,port=1,bus=us0,id=swport1,slot=4 "
+        "-device cxl-downstream,port=0,bus=us1,id=swport2,slot=5 "
+        "-device cxl-type3,persistent-memdev=mem0,lsa=lsa0,id=ep0,sn=99,"
+        "vcs=vcs0,dsppb=0 "
+        "%s -device usb-cxl-mctp,bus=ehci.0,id=mctp0,uuid=" UUID_STR
+        ",target=%s", h->dir, h->dir, extra, target);
+    h->qts = qtest_init(args);
+    h->qtds = 0;
+    h->tag = 0;
+    h->iid = 0;
+    h->dev_eid = 0;
+    h->src_eid = 0;
+
+    /* The host controller */
+    cxl_fm_host_init(&h->pci, h->qts);
+    cxl_fm_enumerate(&h->pci, 0);
+    ehci = cxl_fm_find(&h->pci, 0x8086, 0x24cd, 0);
+    g_assert_cmpint(ehci, >=, 0);
+    caplength = qtest_readb(h->qts, cxl_fm_bar(&h->pci, ehci, 0) +
+                            EHCI_CAPLENGTH);
+    h->op = cxl_fm_bar(&h->pci, ehci, 0) + caplength;
+    op_write(h, EHCI_USBCMD, EHCI_USBCMD_HCRESET);
+    g_assert_cmphex(op_read(h, EHCI_USBCMD) & EHCI_USBCMD_HCRESET, ==, 0);
+    op_write(h, EHCI_CONFIGFLAG, 1);
+
+    /* Reset the port: a high-speed device is enabled right away */
+    g_assert_true(op_read(h, EHCI_PORTSC) & EHCI_PORTSC_CCS);
+    op_write(h, EHCI_PORTSC, EHCI_PORTSC_POWER | EHCI_PORTSC_PRESET);
+    op_write(h, EHCI_PORTSC, EHCI_PORTSC_POWER);
+    g_assert_true(op_read(h, EHCI_PORTSC) & EHCI_PORTSC_PED);
+
+    /* Async schedule: control, bulk OUT and bulk IN queue heads */
+    qh_write(h, QH_CTRL, QH_OUT, QH_H | QH_DTC | QH_EPS_HIGH | 64 << 16);
+    qh_write(h, QH_OUT, QH_IN, QH_EPS_HIGH | 512 << 16 | EP_MCTP << 8 |
+             DEV_ADDR);
+    qh_write(h, QH_IN, QH_CTRL, QH_EPS_HIGH | 512 << 16 | EP_MCTP << 8 |
+             DEV_ADDR);
+    op_write(h, EHCI_ASYNCLISTADDR, QH_CTRL);
+    op_write(h, EHCI_USBCMD, EHCI_USBCMD_RS | EHCI_USBCMD_ASE);
+
+    /* Enumerate */
+    g_assert_cmpuint(control(h, 0x80, 6, 0x0100, 0, desc, 8), ==, 8);
+    control(h, 0x00, 5, DEV_ADDR, 0, NULL, 0);
+    qtest_writel(h->qts, QH_CTRL + 4,
+                 QH_H | QH_DTC | QH_EPS_HIGH | 64 << 16 | DEV_ADDR);
+}
+
+static void host_configure(Host *h)
+{
+    control(h, 0x00, 9, 1, 0, NULL, 0);
+}
+
+static void host_stop(Host *h)
+{
+    g_autofree char *mem = g_build_filename(h->dir, "mem0", NULL);
+    g_autofree char *lsa = g_build_filename(h->dir, "lsa0", NULL);
+
+    cxl_fm_host_cleanup(&h->pci);
+    qtest_quit(h->qts);
+    unlink(mem);
+    unlink(lsa);
+    rmdir(h->dir);
+    g_free(h->dir);
+}
+
+/* A DSP0283 packet around an MCTP packet */
+static void frame(GByteArray *out, uint8_t dst, uint8_t flags,
+                  const uint8_t *payload, size_t len)
+{
+    uint8_t hdr[8] = { 0x1a, 0xb4, 0x00, 8 + len, 0x01, dst, HOST_EID, flags };
+
+    g_byte_array_append(out, hdr, sizeof(hdr));
+    g_byte_array_append(out, payload, len);
+}
+
+/* Send @msg as a request, in packets of @mtu payload bytes each */
+static uint8_t send_msg(Host *h, const uint8_t *msg, size_t len, size_t mtu)
+{
+    uint8_t tag = h->tag++ & 7;
+    uint8_t seq = 0;
+
+    for (size_t off = 0; off < len; off += mtu, seq++) {
+        g_autoptr(GByteArray) out = g_byte_array_new();
+        size_t n = MIN(mtu, len - off);
+
+        frame(out, h->dev_eid, (off ? 0 : SOM) | (off + n == len ? EOM : 0) |
+              (seq & 3) << 4 | TO | tag, msg + off, n);
+        bulk_out(h, out->data, out->len);
+    }
+    return tag;
+}
+
+/*
+ * Receive one response message for @tag; checks every DSP0283 and MCTP
+ * header on the way and that no packet exceeds @mtu payload bytes.
+ */
+static GByteArray *recv_msg_mtu(Host *h, uint8_t tag, size_t mtu)
+{
+    GByteArray *msg = g_byte_array_new();
+    uint8_t buf[IN_XFER];
+    uint8_t seq = 0;
+    bool eom = false;
+
+    while (!eom) {
+        size_t len = bulk_in(h, buf, 100), off = 0;
+
+        g_assert_cmpuint(len, >, 0);
+        while (off < len) {
+            uint8_t *p = buf + off;
+            uint8_t plen = p[3];
+
+            g_assert_cmphex(lduw_be_p(p), ==, 0x1ab4);
+            g_assert_cmpuint(plen, >=, 9);
+            g_assert_cmpuint(off + plen, <=, len);
+            g_assert_cmphex(p[4], ==, 0x01);
+            g_assert_cmphex(p[5], ==, HOST_EID);
+            g_assert_cmphex(p[6], ==, h->src_eid);
+            g_assert_cmphex(p[7] & 0x0f, ==, tag);  /* TO clear */
+            g_assert_cmpuint(!!(p[7] & SOM), ==, msg->len == 0);
+            g_assert_cmpuint((p[7] >> 4) & 3, ==, seq++ & 3);
+            eom = p[7] & EOM;
+            if (!eom) {
+                g_assert_cmpuint(plen - 8, ==, mtu);
+            }
+            g_assert_cmpuint(plen - 8, <=, mtu);
+            g_byte_array_append(msg, p + 8, plen - 8);
+            off += plen;
+        }
+        g_assert_true(eom || off == len);
+    }
+    return msg;
+}
+
+static GByteArray *recv_msg(Host *h, uint8_t tag)
+{
+    return recv_msg_mtu(h, tag, 64);
+}
+
+static void expect_no_response(Host *h)
+{
+    uint8_t buf[IN_XFER];
+
+    g_assert_cmpuint(bulk_in(h, buf, 20), ==, 0);
+}
+
+/* Compare bytes, printing both sides when they differ */
+static void assert_bytes(const uint8_t *got, size_t got_len,
+                         const uint8_t *want, size_t want_len)
+{
+    if (got_len != want_len || memcmp(got, want, got_len)) {
+        g_autoptr(GString) a = g_string_new(NULL);
+        g_autoptr(GString) b = g_string_new(NULL);
+
+        for (size_t i = 0; i < got_len; i++) {
+            g_string_append_printf(a, " %02x", got[i]);
+        }
+        for (size_t i = 0; i < want_len; i++) {
+            g_string_append_printf(b, " %02x", want[i]);
+        }
+        g_test_message("got:     %s", a->str);
+        g_test_message("expected:%s", b->str);
+    }
+    g_assert_cmpmem(got, got_len, want, want_len);
+}
+
+static void assert_msg(GByteArray *msg, const uint8_t *want, size_t len)
+{
+    assert_bytes(msg->data, msg->len, want, len);
+    g_byte_array_unref(msg);
+}
+
+/* A control request; returns the response with IID and command checked */
+static GByteArray *ctrl(Host *h, uint8_t cmd, const uint8_t *data,
+                        size_t len)
+{
+    uint8_t req[16] = { 0x00, 0x80 | (h->iid & 0x1f), cmd };
+    GByteArray *rsp;
+    uint8_t tag;
+
+    memcpy(req + 3, data, len);
+    tag = send_msg(h, req, 3 + len, 64);
+    rsp = recv_msg(h, tag);
+    g_assert_cmpuint(rsp->len, >=, 4);
+    g_assert_cmphex(rsp->data[1], ==, h->iid++ & 0x1f);
+    g_assert_cmphex(rsp->data[2], ==, cmd);
+    return rsp;
+}
+
+/* A CCI request on MCTP message type @type; returns the response */
+static GByteArray *cci(Host *h, uint8_t type, uint16_t opcode,
+                       const void *pl, size_t len, uint16_t rc)
+{
+    g_autofree uint8_t *req = g_malloc0(13 + len);
+    uint8_t cci_tag = h->tag * 3 + 1;
+    GByteArray *rsp;
+    uint8_t tag;
+
+    req[0] = type;
+    req[2] = cci_tag;
+    req[4] = opcode & 0xff;
+    req[5] = opcode >> 8;
+    st24_le_p(req + 6, len);
+    memcpy(req + 13, pl, len);
+    tag = send_msg(h, req, 13 + len, 64);
+    rsp = recv_msg(h, tag);
+    g_assert_cmpuint(rsp->len, >=, 13);
+    g_assert_cmphex(rsp->data[0], ==, type);
+    g_assert_cmphex(rsp->data[1], ==, 1);
+    g_assert_cmphex(rsp->data[2], ==, cci_tag);
+    g_assert_cmphex(rsp->data[4], ==, opcode & 0xff);
+    g_assert_cmphex(rsp->data[5], ==, opcode >> 8);
+    g_assert_cmpuint(ldl_le_p(rsp->data + 5) >> 8 & 0x1fffff, ==,
+                     rsp->len - 13);
+    g_assert_cmphex(lduw_le_p(rsp->data + 9), ==, rc);
+    return rsp;
+}
+
+/* mctpd's SetupEndpoint: Get EID, Set EID, Get Message Type Support */
+static void setup_endpoint(Host *h)
+{
+    static const uint8_t get_eid[] = { 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+                                       0x00 };
+    static const uint8_t set_eid_req[] = { 0x00, DEV_EID };
+    static const uint8_t set_eid[] = { 0x00, 0x01, 0x01, 0x00, 0x00,
+                                       DEV_EID, 0x00 };
+    static const uint8_t types[] = { 0x00, 0x02, 0x05, 0x00, 0x02, 0x07,
+                                     0x08 };
+
+    assert_msg(ctrl(h, 0x02, NULL, 0), get_eid, sizeof(get_eid));
+    /* The response to Set EID comes from the new EID */
+    h->src_eid = DEV_EID;
+    assert_msg(ctrl(h, 0x01, set_eid_req, 2), set_eid, sizeof(set_eid));
+    h->dev_eid = DEV_EID;
+    assert_msg(ctrl(h, 0x05, NULL, 0), types, sizeof(types));
+}
+
+static void test_descriptors(void)
+{
+    Host h;
+    static const uint8_t dev_desc[18] = {
+        18, 1, 0x00, 0x02, 0x00, 0x00, 0x00, 64,
+        0xf4, 0x46, 0x06, 0x00, 0x00, 0x00, 1, 2, 3, 1,
+    };
+    static const uint8_t conf_desc[32] = {
+        9, 2, 32, 0, 1, 1, 4, 0x80, 50,
+        /* interface: MCTP class 14h, subclass 00h, protocol 01h */
+        9, 4, 0, 0, 2, 0x14, 0x00, 0x01, 5,
+        /* bulk OUT 01h and IN 81h, 512 bytes at high speed */
+        7, 5, 0x01, 0x02, 0x00, 0x02, 0,
+        7, 5, 0x81, 0x02, 0x00, 0x02, 0,
+    };
+    uint8_t buf[64];
+
+    host_start(&h, "vcs0", "");
+    g_assert_cmpuint(control(&h, 0x80, 6, 0x0100, 0, buf, 18), ==, 18);
+    assert_bytes(buf, 18, dev_desc, sizeof(dev_desc));
+    g_assert_cmpuint(control(&h, 0x80, 6, 0x0200, 0, buf, 64), ==, 32);
+    assert_bytes(buf, 32, conf_desc, sizeof(conf_desc));
+    /* The full-speed configuration, as other-speed configuration */
+    g_assert_cmpuint(control(&h, 0x80, 6, 0x0700, 0, buf, 64), ==, 32);
+    g_assert_cmphex(lduw_le_p(buf + 9 + 9 + 4), ==, 64);
+    g_assert_cmphex(lduw_le_p(buf + 9 + 9 + 7 + 4), ==, 64);
+    host_configure(&h);
+    g_assert_cmpuint(control(&h, 0x80, 8, 0, 0, buf, 1), ==, 1);
+    g_assert_cmpuint(buf[0], ==, 1);
+    host_stop(&h);
+}
+
+static void test_control(void)
+{
+    Host h;
+    /* IIDs 0-2 went to SetupEndpoint */
+    static const uint8_t get_eid[] = { 0x00, 0x04, 0x02, 0x00, DEV_EID,
+                                       0x00, 0x00 };
+    static const uint8_t version_req[] = { 0xff };
+    static const uint8_t version[] = { 0x00, 0x05, 0x04, 0x00, 0x01,
+                                       0xf1, 0xf3, 0xf1, 0x00 };
+    static const uint8_t version_cxl_req[] = { 0x07 };
+    static const uint8_t version_cxl[] = { 0x00, 0x06, 0x04, 0x00, 0x01,
+                                           0xf1, 0xf0, 0xf0, 0x00 };
+    static const uint8_t version_bad_req[] = { 0x7e };
+    static const uint8_t version_bad[] = { 0x00, 0x07, 0x04, 0x80 };
+    static const uint8_t bad_eid_req[] = { 0x00, 0xff };
+    static const uint8_t bad_eid[] = { 0x00, 0x08, 0x01, 0x02 };
+    static const uint8_t vdm[] = { 0x00, 0x09, 0x06, 0x05 };
+    uint8_t uuid[20] = { 0x00, 0x03, 0x03, 0x00 };
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+    memcpy(uuid + 4, uuid_bytes, 16);
+    assert_msg(ctrl(&h, 0x03, NULL, 0), uuid, sizeof(uuid));
+    /* Physical addressing still works once the EID is set */
+    h.dev_eid = 0;
+    assert_msg(ctrl(&h, 0x02, NULL, 0), get_eid, sizeof(get_eid));
+    h.dev_eid = DEV_EID;
+    assert_msg(ctrl(&h, 0x04, version_req, 1), version, sizeof(version));
+    assert_msg(ctrl(&h, 0x04, version_cxl_req, 1), version_cxl,
+               sizeof(version_cxl));
+    assert_msg(ctrl(&h, 0x04, version_bad_req, 1), version_bad,
+               sizeof(version_bad));
+    assert_msg(ctrl(&h, 0x01, bad_eid_req, 2), bad_eid, sizeof(bad_eid));
+    /* Get Vendor Defined Message Support: not supported */
+    assert_msg(ctrl(&h, 0x06, NULL, 0), vdm, sizeof(vdm));
+    host_stop(&h);
+}
+
+static void test_identify_vcs(void)
+{
+    Host h;
+    static const uint8_t identify[18] = {
+        0xe5, 0x19, 0x28, 0xa1, 0x00, 0x00, 0x00, 0x00,
+        0xd2, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        10, 0x00,
+    };
+    static const uint8_t info_req[] = { 0, 4, 2, 0, 1 };
+    static const uint8_t info[] = {
+        2, 0, 0, 0,
+        0, 1, 2, 2,   0, 0xff, 0xff, 0,   0, 0xff, 0xff, 0,
+        1, 1, 3, 1,   0, 0xff, 0xff, 0,
+    };
+    static const uint8_t limit8[] = { 8 };
+    static const uint8_t limit11[] = { 11 };
+    g_autoptr(GByteArray) rsp = NULL;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+    /* libcxlmi's open: Identify on type 8, exactly 18 bytes, a switch */
+    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    assert_bytes(rsp->data + 13, rsp->len - 13, identify,
+                    sizeof(identify));
+    g_byte_array_unref(g_steal_pointer(&rsp));
+
+    rsp = cci(&h, 0x07, 0x5200, info_req, sizeof(info_req), 0);
+    assert_bytes(rsp->data + 13, rsp->len - 13, info, sizeof(info));
+    g_byte_array_unref(g_steal_pointer(&rsp));
+
+    /* Wrong message type for the command set: Unsupported */
+    g_byte_array_unref(cci(&h, 0x08, 0x5200, info_req, sizeof(info_req),
+                           CXL_RC_UNSUPPORTED));
+    g_byte_array_unref(cci(&h, 0x07, 0x0001, NULL, 0, CXL_RC_UNSUPPORTED));
+
+    /* Response Message Limit: 2^10 by default, and honoured when set */
+    rsp = cci(&h, 0x08, 0x0003, NULL, 0, 0);
+    g_assert_cmpuint(rsp->len, ==, 14);
+    g_assert_cmpuint(rsp->data[13], ==, 10);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    rsp = cci(&h, 0x08, 0x0004, limit8, 1, 0);
+    g_assert_cmpuint(rsp->len, ==, 14);
+    g_assert_cmpuint(rsp->data[13], ==, 8);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    g_byte_array_unref(cci(&h, 0x08, 0x0004, limit11, 1,
+                           CXL_RC_INVALID_INPUT));
+    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    g_assert_cmpuint(rsp->data[13 + 16], ==, 8);
+    host_stop(&h);
+}
+
+/* Bind and unbind over MCTP; completion through Background Op Status */
+static void test_bind_unbind(void)
+{
+    Host h;
+    static const uint8_t bind_req[] = { 0, 1, 0, 0, 0xff, 0xff };
+    static const uint8_t unbind_req[] = { 0, 1, 2 };
+    static const uint8_t bg_bind_done[] = { 0x64 << 1, 0, 0x01, 0x52,
+                                            0, 0, 0, 0 };
+    static const uint8_t bg_unbind_done[] = { 0x64 << 1, 0, 0x02, 0x52,
+                                              0, 0, 0, 0 };
+    static const uint8_t info_req[] = { 1, 1, 1, 0 };
+    static const uint8_t bound[] = { 1, 0, 0, 0, 0, 1, 2, 2,
+                                     2, 0, 0xff, 0 };
+    g_autoptr(GByteArray) rsp = NULL;
+    QDict *resp;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+
+    rsp = cci(&h, 0x07, 0x5201, bind_req, sizeof(bind_req),
+              CXL_RC_BG_STARTED);
+    g_assert_cmpuint(rsp->len, ==, 13);
+    g_assert_cmphex(rsp->data[8] & 0x80, ==, 0x80);  /* BO */
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    qtest_clock_step(h.qts, 100 * 1000 * 1000);
+    rsp = cci(&h, 0x08, 0x0002, NULL, 0, 0);
+    assert_bytes(rsp->data + 13, rsp->len - 13, bg_bind_done,
+                    sizeof(bg_bind_done));
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    rsp = cci(&h, 0x07, 0x5200, info_req, sizeof(info_req), 0);
+    assert_bytes(rsp->data + 13, rsp->len - 13, bound, sizeof(bound));
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
+                     "{'path': '/machine/peripheral/ep0'}}");
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+
+    rsp = cci(&h, 0x07, 0x5202, unbind_req, sizeof(unbind_req),
+              CXL_RC_BG_STARTED);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    qtest_clock_step(h.qts, 1);
+    rsp = cci(&h, 0x08, 0x0002, NULL, 0, 0);
+    assert_bytes(rsp->data + 13, rsp->len - 13, bg_unbind_done,
+                    sizeof(bg_unbind_done));
+    resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
+                     "{'path': '/machine/peripheral/ep0'}}");
+    g_assert_true(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    host_stop(&h);
+}
+
+/*
+ * Get VCS Info for @n VCS ids (0, 1 and n - 2 invalid ones): a request
+ * and a response larger than one packet.  The request goes in packets of
+ * @mtu payload bytes; the device answers in packets of the largest size
+ * it has received from the host.
+ */
+static void vcs_info_fragmented(Host *h, unsigned n, size_t mtu)
+{
+    g_autofree uint8_t *req = g_malloc0(13 + 3 + n);
+    g_autoptr(GByteArray) rsp = NULL;
+    uint8_t tag;
+
+    req[0] = 0x07;
+    req[5] = 0x52;
+    st24_le_p(req + 6, 3 + n);
+    req[14] = 4;
+    req[15] = n;
+    for (unsigned i = 0; i < n; i++) {
+        req[16 + i] = i;
+    }
+    tag = send_msg(h, req, 16 + n, mtu);
+    rsp = recv_msg_mtu(h, tag, mtu);
+    /* 4 + (4 + 2 x 4) + (4 + 1 x 4) + (n - 2) x 4 */
+    g_assert_cmpuint(rsp->len, ==, 13 + 4 + 12 + 8 + (n - 2) * 4);
+    g_assert_cmphex(lduw_le_p(rsp->data + 9), ==, 0);
+    g_assert_cmpuint(rsp->data[13], ==, n);
+    for (unsigned i = 2; i < n; i++) {
+        g_assert_cmpmem(rsp->data + 13 + 4 + 12 + 8 + (i - 2) * 4, 4,
+                        ((uint8_t[]){ i, 0xff, 0, 0 }), 4);
+    }
+}
+
+static void test_fragmentation(void)
+{
+    Host h;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+    /* The baseline: 64 bytes a packet both ways */
+    vcs_info_fragmented(&h, 70, 64);
+    /* The host's MTU is larger: 200 bytes both ways from now on */
+    vcs_info_fragmented(&h, 240, 200);
+    host_stop(&h);
+}
+
+/* Bad input is dropped, and the next good request is answered */
+static void test_bad_input(void)
+{
+    Host h;
+    static const uint8_t get_eid_msg[] = { 0x00, 0x80, 0x02 };
+    /* Responses to get_eid_msg (IID 0) and to ctrl() after SetupEndpoint */
+    static const uint8_t get_eid[] = { 0x00, 0x00, 0x02, 0x00, DEV_EID,
+                                       0x00, 0x00 };
+    static const uint8_t get_eid3[] = { 0x00, 0x03, 0x02, 0x00, DEV_EID,
+                                        0x00, 0x00 };
+    static const uint8_t bad_len[] = { 0x08, 0x01, 0x07, 0x00, 0x01, 0x00,
+                                       0x00, 0x00, 0x00, 0x16, 0x00, 0x00,
+                                       0x00 };
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    g_autofree uint8_t *big = g_malloc0(2048);
+    uint8_t tag;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+
+#define SEND_BAD(...) do {                                                 \
+        static const uint8_t bad[] = { __VA_ARGS__ };                      \
+        bulk_out(&h, bad, sizeof(bad));                                    \
+    } while (0)
+    /* Wrong DMTF ID */
+    SEND_BAD(0x1a, 0xb5, 0, 11, 1, DEV_EID, HOST_EID, 0xc8, 0, 0x80, 2);
+    /* Length shorter than the headers */
+    SEND_BAD(0x1a, 0xb4, 0, 7, 1, DEV_EID, HOST_EID, 0xc8, 0, 0x80, 2);
+    /* Length longer than the transfer */
+    SEND_BAD(0x1a, 0xb4, 0, 12, 1, DEV_EID, HOST_EID, 0xc8, 0, 0x80, 2);
+    /* MCTP header version 2 */
+    SEND_BAD(0x1a, 0xb4, 0, 11, 2, DEV_EID, HOST_EID, 0xc8, 0, 0x80, 2);
+    /* Another endpoint's EID */
+    SEND_BAD(0x1a, 0xb4, 0, 11, 1, 10, HOST_EID, 0xc8, 0, 0x80, 2);
+    /* Unknown message type */
+    SEND_BAD(0x1a, 0xb4, 0, 11, 1, DEV_EID, HOST_EID, 0xc8, 0x7e, 0x80, 2);
+    /* Integrity check flag */
+    SEND_BAD(0x1a, 0xb4, 0, 11, 1, DEV_EID, HOST_EID, 0xc8, 0x80, 0x80, 2);
+    /* A response (tag owner clear) */
+    SEND_BAD(0x1a, 0xb4, 0, 11, 1, DEV_EID, HOST_EID, 0xc0, 0, 0x80, 2);
+    /* Middle packet without a start, then sequence 0 then 2 */
+    SEND_BAD(0x1a, 0xb4, 0, 11, 1, DEV_EID, HOST_EID, 0x18, 0, 0x80, 2);
+    SEND_BAD(0x1a, 0xb4, 0, 9, 1, DEV_EID, HOST_EID, 0x88, 0x00);
+    SEND_BAD(0x1a, 0xb4, 0, 10, 1, DEV_EID, HOST_EID, 0x68, 0x80, 0x02);
+#undef SEND_BAD
+    /* A message over the size limit, in 64-byte packets */
+    big[0] = 0x08;
+    send_msg(&h, big, 1 + 12 + 1024 + 64, 64);
+    expect_no_response(&h);
+
+    /* A good request after all that is answered */
+    assert_msg(ctrl(&h, 0x02, NULL, 0), get_eid3, sizeof(get_eid3));
+
+    /* Two packets in one transfer: a request split in two */
+    frame(out, DEV_EID, SOM | TO | 1, get_eid_msg, 2);
+    frame(out, DEV_EID, EOM | 1 << 4 | TO | 1, get_eid_msg + 2, 1);
+    bulk_out(&h, out->data, out->len);
+    assert_msg(recv_msg(&h, 1), get_eid, sizeof(get_eid));
+
+    /* A request while the last response is still waiting: dropped */
+    g_byte_array_set_size(out, 0);
+    frame(out, DEV_EID, SOM | EOM | TO | 2, get_eid_msg, 3);
+    frame(out, DEV_EID, SOM | EOM | TO | 3, get_eid_msg, 3);
+    bulk_out(&h, out->data, out->len);
+    assert_msg(recv_msg(&h, 2), get_eid, sizeof(get_eid));
+    expect_no_response(&h);
+
+    /* A repeated start restarts the message */
+    g_byte_array_set_size(out, 0);
+    frame(out, DEV_EID, SOM | TO | 4, get_eid_msg, 1);
+    frame(out, DEV_EID, SOM | EOM | TO | 5, get_eid_msg, 3);
+    bulk_out(&h, out->data, out->len);
+    assert_msg(recv_msg(&h, 5), get_eid, sizeof(get_eid));
+
+    /* A CCI message whose length field disagrees: Invalid Payload Length */
+    tag = send_msg(&h, (uint8_t[]){ 0x08, 0, 7, 0, 0x01, 0x00, 5, 0, 0,
+                                    0, 0, 0, 0 }, 13, 64);
+    assert_msg(recv_msg(&h, tag), bad_len, sizeof(bad_len));
+    host_stop(&h);
+}
+
+/* Other targets: a switch upstream port and a type-3 device */
+static void test_targets(void)
+{
+    Host h;
+    g_autoptr(GByteArray) rsp = NULL;
+
+    host_start(&h, "us1", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    g_assert_cmpuint(rsp->len, ==, 13 + 18);
+    g_assert_cmphex(ldq_le_p(rsp->data + 13 + 8), ==, 5678);
+    g_assert_cmpuint(rsp->data[13 + 17], ==, 0x00);  /* switch */
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    rsp = cci(&h, 0x07, 0x5100, NULL, 0, 0);
+    g_assert_cmpuint(rsp->len, ==, 13 + 0x49);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    host_stop(&h);
+
+    host_start(&h, "t3", "-object memory-backend-ram,id=mem9,size=256M "
+               "-object memory-backend-ram,id=lsa9,size=1M "
+               "-device cxl-rp,port=1,bus=cxl.0,id=rp9,chassis=2,slot=9 "
+               "-device cxl-type3,persistent-memdev=mem9,lsa=lsa9,id=t3,"
+               "sn=77,bus=rp9");
+    host_configure(&h);
+    setup_endpoint(&h);
+    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    g_assert_cmpuint(rsp->len, ==, 13 + 18);
+    g_assert_cmphex(ldq_le_p(rsp->data + 13 + 8), ==, 77);
+    g_assert_cmpuint(rsp->data[13 + 17], ==, 0x03);  /* type 3 */
+    host_stop(&h);
+}
+
+static void test_bad_target(void)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -machine q35 -display none -nodefaults -accel qtest "
+        "-device usb-ehci,id=ehci -device usb-cxl-mctp,bus=ehci.0,id=m,"
+        "target=ehci", qtest_qemu_binary(NULL));
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, "usb-cxl-mctp 'm': target 'ehci' is not a "
+                            "cxl-vcs-switch, cxl-upstream or cxl-type3"));
+}
+
+/* Benchmark, with -m perf only: FM-API round trips through the device */
+static void perf_round_trips(void)
+{
+    Host h;
+    static const uint8_t info_req[] = { 0, 4, 2, 0, 1 };
+    g_autoptr(GTimer) timer = g_timer_new();
+    unsigned n = 0;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+    g_timer_start(timer);
+    while (g_timer_elapsed(timer, NULL) < 3.0) {
+        g_byte_array_unref(cci(&h, 0x07, 0x5200, info_req, sizeof(info_req),
+                               0));
+        n++;
+    }
+    g_test_maximized_result(n / g_timer_elapsed(timer, NULL),
+                            "FM-API round trips per second over MCTP/USB "
+                            "(Get VCS Info, EHCI): %.1f",
+                            n / g_timer_elapsed(timer, NULL));
+    host_stop(&h);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+
+    /* The EHCI driver here knows q35's PCI and memory layout */
+    if (strcmp(qtest_get_arch(), "x86_64") != 0) {
+        return g_test_run();
+    }
+    if (g_test_perf()) {
+        qtest_add_func("/usb-cxl-mctp/perf/round-trips", perf_round_trips);
+        return g_test_run();
+    }
+    qtest_add_func("/usb-cxl-mctp/descriptors", test_descriptors);
+    qtest_add_func("/usb-cxl-mctp/control", test_control);
+    qtest_add_func("/usb-cxl-mctp/identify-vcs", test_identify_vcs);
+    qtest_add_func("/usb-cxl-mctp/bind-unbind", test_bind_unbind);
+    qtest_add_func("/usb-cxl-mctp/fragmentation", test_fragmentation);
+    qtest_add_func("/usb-cxl-mctp/bad-input", test_bad_input);
+    qtest_add_func("/usb-cxl-mctp/targets", test_targets);
+    qtest_add_func("/usb-cxl-mctp/bad-target", test_bad_target);
+    return g_test_run();
+}
