@@ -22,8 +22,10 @@ def topology(workdir):
     """The seed cover letter's command line, with sparse backing files."""
     # TCG, so that SeaBIOS enumerates the PCI hierarchy (bus numbers)
     # as a guest's firmware would; there is nothing to boot.
+    # The USB host controller comes first, so that it lands on pcie.0.
     args = ["-machine", "q35,cxl=on", "-accel", "tcg", "-display", "none",
-            "-nodefaults", "-m", "1G", "-boot", "strict=on"]
+            "-nodefaults", "-m", "1G", "-boot", "strict=on",
+            "-device", "usb-ehci,id=ehci"]
     for n in range(1, 5):
         size = "256M" if n <= 2 else "2G"   # DCDs: 8 regions of 256 MiB
         args += ["-object",
@@ -34,7 +36,6 @@ def topology(workdir):
                  "mem-path=%s/t3_lsa%d.raw,size=1M" % (n, workdir, n)]
     args += [
         "-object", "cxl-vcs-switch,id=vcs0,usp-ppbs=2,dsp-ppbs=4,local-fm=true",
-        "-device", "usb-ehci,id=ehci",
         "-device", "pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0,hdm_for_passthrough=true",
         "-device", "cxl-rp,port=0,bus=cxl.0,id=root_port1,chassis=0,slot=1",
         "-device", "pxb-cxl,bus_nr=22,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true",
@@ -44,6 +45,7 @@ def topology(workdir):
         "-device", "cxl-upstream,port=0,sn=5678,bus=root_port2,id=us1,addr=0.0,"
                    "multifunction=on,vcs=vcs0,usppb=1",
         "-device", "cxl-switch-mailbox-cci,bus=root_port1,addr=0.3,target=vcs0",
+        "-device", "usb-cxl-mctp,bus=ehci.0,id=usb0,target=vcs0",
     ]
     for i in range(8):
         args += ["-device", "cxl-downstream,port=%d,bus=us%d,id=swport%d,slot=%d"
