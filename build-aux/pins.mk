@@ -4,3 +4,6 @@
 # environment, e.g. `QEMU_DEBIAN_VERSION=1:10.2.2+ds-2 make check`.
 QEMU_DEBIAN_VERSION=1:10.2.2+ds-1
 QEMU_DEBIAN_SUITE=sid
+# Guest kernel: Debian's binary package linux-source-$(KERNEL_SERIES)
+KERNEL_SERIES=7.2
+KERNEL_DEBIAN_VERSION=7.2.13-1

@@ -3,8 +3,10 @@
 # "N passed, N failed[, N skipped]":
 #   - every qtest in QTESTS against every target in TARGETS (each TAP
 #     test case counts once);
-#   - QEMU's scripts/checkpatch.pl over each of our new C files and each
-#     patch in patches/ (each file counts once; any ERROR fails it).
+#   - QEMU's scripts/checkpatch.pl over each of our new C files at QEMU
+#     paths (not the guest tools) and each patch in patches/ (each file
+#     counts once; any ERROR fails it);
+#   - MAINTAINERS against the section the patches add, and our rST pages.
 #
 # usage: run-checks.sh QEMU_BUILD_DIR "TARGETS" "QTESTS"
 set -uo pipefail
@@ -68,29 +70,26 @@ cp_log="$logdir/checkpatch.log"
 : > "$cp_log"
 cp_pass=0
 cp_fail=0
+# checkpatch one file (-f FILE) or patch; any ERROR fails it
+run_checkpatch() {
+    local name=$1 out
+    shift
+    if out=$(cd "$top" && perl "$checkpatch" --no-tree --terse "$@" 2>&1) &&
+       ! grep -q 'ERROR' <<< "$out"; then
+        cp_pass=$((cp_pass + 1))
+    else
+        cp_fail=$((cp_fail + 1))
+        failures+=("checkpatch $name")
+        echo "$out" | grep -E 'ERROR' | head -5 | sed 's/^/    /'
+    fi
+    echo "$out" >> "$cp_log"
+}
 while read -r f; do
-    [ -n "$f" ] || continue
-    if out=$(cd "$top" && perl "$checkpatch" --no-tree --terse -f "$f" 2>&1) &&
-       ! grep -q 'ERROR' <<< "$out"; then
-        cp_pass=$((cp_pass + 1))
-    else
-        cp_fail=$((cp_fail + 1))
-        failures+=("checkpatch $f")
-        echo "$out" | grep -E 'ERROR' | head -5 | sed 's/^/    /'
-    fi
-    echo "$out" >> "$cp_log"
-done < <(cd "$top" && git ls-files --cached --others --exclude-standard -- '*.c' '*.h')
+    [ -n "$f" ] && run_checkpatch "$f" -f "$f"
+done < <(cd "$top" && git ls-files --cached --others --exclude-standard -- \
+             '*.c' '*.h' ':!guest/')
 while read -r p; do
-    [ -n "$p" ] || continue
-    if out=$(perl "$checkpatch" --no-tree --terse "$top/patches/$p" 2>&1) &&
-       ! grep -q 'ERROR' <<< "$out"; then
-        cp_pass=$((cp_pass + 1))
-    else
-        cp_fail=$((cp_fail + 1))
-        failures+=("checkpatch patches/$p")
-        echo "$out" | grep -E 'ERROR' | head -5 | sed 's/^/    /'
-    fi
-    echo "$out" >> "$cp_log"
+    [ -n "$p" ] && run_checkpatch "patches/$p" "patches/$p"
 done < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$top/patches/series")
 # Our MAINTAINERS section must be the one the patch series adds.
 title=$(head -n 1 "$top/MAINTAINERS")

@@ -18,6 +18,7 @@ BOOKWORM_PKGS=(
     build-essential pkg-config ninja-build git ccache dpkg-dev xz-utils
     python3 python3-venv libglib2.0-dev libpixman-1-dev zlib1g-dev
     libfdt-dev seabios ipxe-qemu perl python3-docutils
+    flex bison bc libelf-dev busybox-static ndctl daxctl cpio
 )
 BACKPORTS_PKGS=(meson python3-pycotap)
 BACKPORTS_LIST=/etc/apt/sources.list.d/cxl-fabric-bookworm-backports.sources

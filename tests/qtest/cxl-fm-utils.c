@@ -29,6 +29,25 @@
 #define CXL_MBOX_BG_STS 0x18
 #define CXL_MBOX_PAYLOAD 0x20
 
+void cxl_fm_assert_bytes(const void *got, size_t got_len, const void *want,
+                         size_t want_len)
+{
+    if (got_len != want_len || memcmp(got, want, got_len)) {
+        g_autoptr(GString) a = g_string_new(NULL);
+        g_autoptr(GString) b = g_string_new(NULL);
+
+        for (size_t i = 0; i < got_len; i++) {
+            g_string_append_printf(a, " %02x", ((const uint8_t *)got)[i]);
+        }
+        for (size_t i = 0; i < want_len; i++) {
+            g_string_append_printf(b, " %02x", ((const uint8_t *)want)[i]);
+        }
+        g_test_message("got:     %s", a->str);
+        g_test_message("expected:%s", b->str);
+    }
+    g_assert_cmpmem(got, got_len, want, want_len);
+}
+
 void cxl_fm_host_init(CXLFMHost *h, QTestState *qts)
 {
     h->qts = qts;

@@ -31,6 +31,10 @@ typedef struct CXLFMHost {
     int next_bus;
 } CXLFMHost;
 
+/* g_assert_cmpmem() that prints both sides when they differ */
+void cxl_fm_assert_bytes(const void *got, size_t got_len, const void *want,
+                         size_t want_len);
+
 /* Bus/device/function as libqos addresses configuration space */
 #define CXL_FM_BDF(bus, dev, fn) (((bus) << 8) | ((dev) << 3) | (fn))
 

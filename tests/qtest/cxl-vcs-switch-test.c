@@ -166,21 +166,7 @@ static void fm_expect(Fixture *f, uint16_t opcode, const void *in,
 
     g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, opcode, in, in_len, buf, &len),
                     ==, rc);
-    if (len != out_len || memcmp(buf, out, len)) {
-        g_autoptr(GString) got = g_string_new(NULL);
-        g_autoptr(GString) want = g_string_new(NULL);
-
-        for (size_t i = 0; i < len; i++) {
-            g_string_append_printf(got, " %02x", buf[i]);
-        }
-        for (size_t i = 0; i < out_len; i++) {
-            g_string_append_printf(want, " %02x", ((uint8_t *)out)[i]);
-        }
-        g_test_message("%04x response:%s", opcode, got->str);
-        g_test_message("%04x expected:%s", opcode, want->str);
-    }
-    g_assert_cmpuint(len, ==, out_len);
-    g_assert_cmpmem(buf, len, out, out_len);
+    cxl_fm_assert_bytes(buf, len, out, out_len);
 }
 
 static void fm_expect_rc(Fixture *f, uint16_t opcode, const void *in,

@@ -380,29 +380,9 @@ static void expect_no_response(Host *h)
     g_assert_cmpuint(bulk_in(h, buf, 20), ==, 0);
 }
 
-/* Compare bytes, printing both sides when they differ */
-static void assert_bytes(const uint8_t *got, size_t got_len,
-                         const uint8_t *want, size_t want_len)
-{
-    if (got_len != want_len || memcmp(got, want, got_len)) {
-        g_autoptr(GString) a = g_string_new(NULL);
-        g_autoptr(GString) b = g_string_new(NULL);
-
-        for (size_t i = 0; i < got_len; i++) {
-            g_string_append_printf(a, " %02x", got[i]);
-        }
-        for (size_t i = 0; i < want_len; i++) {
-            g_string_append_printf(b, " %02x", want[i]);
-        }
-        g_test_message("got:     %s", a->str);
-        g_test_message("expected:%s", b->str);
-    }
-    g_assert_cmpmem(got, got_len, want, want_len);
-}
-
 static void assert_msg(GByteArray *msg, const uint8_t *want, size_t len)
 {
-    assert_bytes(msg->data, msg->len, want, len);
+    cxl_fm_assert_bytes(msg->data, msg->len, want, len);
     g_byte_array_unref(msg);
 }
 
@@ -490,9 +470,9 @@ static void test_descriptors(void)
 
     host_start(&h, "vcs0", "");
     g_assert_cmpuint(control(&h, 0x80, 6, 0x0100, 0, buf, 18), ==, 18);
-    assert_bytes(buf, 18, dev_desc, sizeof(dev_desc));
+    cxl_fm_assert_bytes(buf, 18, dev_desc, sizeof(dev_desc));
     g_assert_cmpuint(control(&h, 0x80, 6, 0x0200, 0, buf, 64), ==, 32);
-    assert_bytes(buf, 32, conf_desc, sizeof(conf_desc));
+    cxl_fm_assert_bytes(buf, 32, conf_desc, sizeof(conf_desc));
     /* The full-speed configuration, as other-speed configuration */
     g_assert_cmpuint(control(&h, 0x80, 6, 0x0700, 0, buf, 64), ==, 32);
     g_assert_cmphex(lduw_le_p(buf + 9 + 9 + 4), ==, 64);
@@ -565,12 +545,12 @@ static void test_identify_vcs(void)
     setup_endpoint(&h);
     /* libcxlmi's open: Identify on type 8, exactly 18 bytes, a switch */
     rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
-    assert_bytes(rsp->data + 13, rsp->len - 13, identify,
+    cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, identify,
                     sizeof(identify));
     g_byte_array_unref(g_steal_pointer(&rsp));
 
     rsp = cci(&h, 0x07, 0x5200, info_req, sizeof(info_req), 0);
-    assert_bytes(rsp->data + 13, rsp->len - 13, info, sizeof(info));
+    cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, info, sizeof(info));
     g_byte_array_unref(g_steal_pointer(&rsp));
 
     /* Wrong message type for the command set: Unsupported */
@@ -621,11 +601,11 @@ static void test_bind_unbind(void)
     g_byte_array_unref(g_steal_pointer(&rsp));
     qtest_clock_step(h.qts, 100 * 1000 * 1000);
     rsp = cci(&h, 0x08, 0x0002, NULL, 0, 0);
-    assert_bytes(rsp->data + 13, rsp->len - 13, bg_bind_done,
+    cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bg_bind_done,
                     sizeof(bg_bind_done));
     g_byte_array_unref(g_steal_pointer(&rsp));
     rsp = cci(&h, 0x07, 0x5200, info_req, sizeof(info_req), 0);
-    assert_bytes(rsp->data + 13, rsp->len - 13, bound, sizeof(bound));
+    cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bound, sizeof(bound));
     g_byte_array_unref(g_steal_pointer(&rsp));
     resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
                      "{'path': '/machine/peripheral/ep0'}}");
@@ -637,7 +617,7 @@ static void test_bind_unbind(void)
     g_byte_array_unref(g_steal_pointer(&rsp));
     qtest_clock_step(h.qts, 1);
     rsp = cci(&h, 0x08, 0x0002, NULL, 0, 0);
-    assert_bytes(rsp->data + 13, rsp->len - 13, bg_unbind_done,
+    cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bg_unbind_done,
                     sizeof(bg_unbind_done));
     resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
                      "{'path': '/machine/peripheral/ep0'}}");

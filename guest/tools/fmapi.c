@@ -1,0 +1,322 @@
+/*
+ * fmapi: a small CXL fabric manager client over AF_MCTP sockets.
+ *
+ *   fmapi assign IFNAME EID          give the endpoint at physical
+ *                                    address 0 on IFNAME the EID
+ *   fmapi identify EID               Identify (0001h), MCTP type 8
+ *   fmapi switch EID                 Identify Switch Device (5100h)
+ *   fmapi ports EID PORT...          Get Physical Port State (5101h)
+ *   fmapi vcs EID VCS...             Get Virtual CXL Switch Info (5200h)
+ *   fmapi bind EID VCS VPPB PORT     Bind vPPB (5201h), waits for it
+ *   fmapi unbind EID VCS VPPB OPT    Unbind vPPB (5202h), waits for it
+ *
+ * FM-API command sets 51h-56h go on MCTP message type 7, the others on
+ * type 8.  Exit status: 0 when the command succeeded.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/mctp.h>
+
+#ifndef AF_MCTP
+#define AF_MCTP 45
+#endif
+#ifndef SOL_MCTP
+#define SOL_MCTP 285
+#endif
+
+#define MCTP_NET 1
+#define MSG_MAX (1 + 12 + 1024)
+
+static const char *const rc_names[] = {
+    "Success", "Background Command Started", "Invalid Input",
+    "Unsupported", "Internal Error", "Retry Required", "Busy",
+};
+
+static const char *rc_name(unsigned rc)
+{
+    return rc < sizeof(rc_names) / sizeof(rc_names[0]) ? rc_names[rc] :
+        rc == 0x16 ? "Invalid Payload Length" : "error";
+}
+
+static int open_socket(void)
+{
+    struct timeval tv = { .tv_sec = 2 };
+    int fd = socket(AF_MCTP, SOCK_DGRAM, 0);
+
+    if (fd < 0) {
+        perror("fmapi: socket(AF_MCTP)");
+        exit(1);
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+static size_t receive(int fd, uint8_t *buf, size_t size)
+{
+    ssize_t n = recv(fd, buf, size, 0);
+
+    if (n < 0) {
+        perror("fmapi: no response");
+        exit(1);
+    }
+    return n;
+}
+
+/* Control request to the endpoint at physical address 0 on @ifindex */
+static size_t control_physical(int ifindex, const uint8_t *req, size_t len,
+                               uint8_t *rsp, size_t size)
+{
+    struct sockaddr_mctp_ext addr = {
+        .smctp_base = {
+            .smctp_family = AF_MCTP,
+            .smctp_network = MCTP_NET,
+            .smctp_addr.s_addr = MCTP_ADDR_NULL,
+            .smctp_type = 0,
+            .smctp_tag = MCTP_TAG_OWNER,
+        },
+        .smctp_ifindex = ifindex,
+        .smctp_halen = 0,
+    };
+    int fd = open_socket(), one = 1;
+    size_t n;
+
+    if (setsockopt(fd, SOL_MCTP, MCTP_OPT_ADDR_EXT, &one, sizeof(one)) < 0 ||
+        sendto(fd, req, len, 0, (struct sockaddr *)&addr,
+               sizeof(addr)) < 0) {
+        perror("fmapi: sendto");
+        exit(1);
+    }
+    n = receive(fd, rsp, size);
+    close(fd);
+    return n;
+}
+
+static int cmd_assign(const char *ifname, uint8_t eid)
+{
+    int ifindex = if_nametoindex(ifname);
+    uint8_t get[] = { 0x00, 0x80, 0x02 };
+    uint8_t set[] = { 0x00, 0x81, 0x01, 0x00, eid };
+    uint8_t rsp[64];
+    size_t n;
+
+    if (!ifindex) {
+        fprintf(stderr, "fmapi: no interface %s\n", ifname);
+        return 1;
+    }
+    n = control_physical(ifindex, get, sizeof(get), rsp, sizeof(rsp));
+    if (n < 7 || rsp[3]) {
+        fprintf(stderr, "fmapi: Get Endpoint ID failed\n");
+        return 1;
+    }
+    printf("Get Endpoint ID (physical address): EID %u\n", rsp[4]);
+    n = control_physical(ifindex, set, sizeof(set), rsp, sizeof(rsp));
+    if (n < 7 || rsp[3] || rsp[5] != eid) {
+        fprintf(stderr, "fmapi: Set Endpoint ID failed\n");
+        return 1;
+    }
+    printf("Set Endpoint ID: EID %u accepted\n", rsp[5]);
+    return 0;
+}
+
+/*
+ * Send a CCI request; returns its return code, with the payload in @out
+ * and its length in *@out_len.
+ */
+static unsigned cci(uint8_t eid, uint16_t opcode, const uint8_t *in,
+                    size_t in_len, uint8_t *out, size_t *out_len)
+{
+    uint8_t set = opcode >> 8;
+    uint8_t type = set >= 0x51 && set <= 0x56 ? 7 : 8;
+    struct sockaddr_mctp addr = {
+        .smctp_family = AF_MCTP,
+        .smctp_network = MCTP_NET,
+        .smctp_addr.s_addr = eid,
+        .smctp_type = type,
+        .smctp_tag = MCTP_TAG_OWNER,
+    };
+    static uint8_t tag;
+    uint8_t req[MSG_MAX] = { type, 0, ++tag, 0, opcode & 0xff, set,
+                             in_len & 0xff, in_len >> 8, in_len >> 16 };
+    uint8_t rsp[MSG_MAX];
+    int fd = open_socket();
+    size_t n, len;
+
+    memcpy(req + 13, in, in_len);
+    if (sendto(fd, req, 13 + in_len, 0, (struct sockaddr *)&addr,
+               sizeof(addr)) < 0) {
+        perror("fmapi: sendto");
+        exit(1);
+    }
+    n = receive(fd, rsp, sizeof(rsp));
+    close(fd);
+    len = (rsp[6] | rsp[7] << 8 | rsp[8] << 16) & 0x1fffff;
+    if (n < 13 || rsp[0] != type || (rsp[1] & 0xf) != 1 || rsp[2] != tag ||
+        rsp[4] != (opcode & 0xff) || rsp[5] != set || len != n - 13) {
+        fprintf(stderr, "fmapi: malformed response to %04xh\n", opcode);
+        exit(1);
+    }
+    memcpy(out, rsp + 13, len);
+    *out_len = len;
+    return rsp[10] | rsp[11] << 8;
+}
+
+/* Wait for the background command @opcode to finish; its return code */
+static unsigned wait_background(uint8_t eid, uint16_t opcode)
+{
+    for (int i = 0; i < 600; i++) {
+        uint8_t out[16];
+        size_t len;
+        struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+        if (cci(eid, 0x0002, NULL, 0, out, &len) || len < 8) {
+            fprintf(stderr, "fmapi: Background Operation Status failed\n");
+            return 4;
+        }
+        if ((out[2] | out[3] << 8) == opcode && !(out[0] & 1) &&
+            out[0] >> 1 == 100) {
+            return out[4] | out[5] << 8;
+        }
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "fmapi: %04xh did not finish in 60 s\n", opcode);
+    return 4;
+}
+
+static int report(const char *what, unsigned rc)
+{
+    printf("%s: %s (%u)\n", what, rc_name(rc), rc);
+    return rc != 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint8_t in[260], out[MSG_MAX];
+    size_t len;
+    unsigned rc, eid;
+    int n = argc - 3;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: see the comment at the top of fmapi.c\n");
+        return 2;
+    }
+    if (!strcmp(argv[1], "assign")) {
+        return cmd_assign(argv[2], strtoul(argv[3], NULL, 0));
+    }
+    eid = strtoul(argv[2], NULL, 0);
+
+    if (!strcmp(argv[1], "identify")) {
+        rc = cci(eid, 0x0001, NULL, 0, out, &len);
+        if (!rc && len == 18) {
+            printf("Identify: VID %04x DID %04x serial %llu, component %s\n",
+                   out[0] | out[1] << 8, out[2] | out[3] << 8,
+                   (unsigned long long)(out[8] | out[9] << 8 |
+                                        out[10] << 16 |
+                                        (uint64_t)out[11] << 24 |
+                                        (uint64_t)out[12] << 32 |
+                                        (uint64_t)out[13] << 40),
+                   out[17] == 0 ? "switch" : out[17] == 3 ? "type 3" : "?");
+        }
+        return report("Identify", rc);
+    }
+    if (!strcmp(argv[1], "switch")) {
+        rc = cci(eid, 0x5100, NULL, 0, out, &len);
+        if (!rc && len == 0x49) {
+            printf("Switch: %u physical ports, %u VCSs, %u vPPBs, %u bound\n",
+                   out[2], out[3], out[0x44] | out[0x45] << 8,
+                   out[0x46] | out[0x47] << 8);
+        }
+        return report("Identify Switch Device", rc);
+    }
+    if (!strcmp(argv[1], "ports") && n > 0 && n < 256) {
+        static const char *const states[] = {
+            "disabled", "bind in progress", "unbind in progress", "DSP",
+            "USP",
+        };
+        in[0] = n;
+        for (int i = 0; i < n; i++) {
+            in[1 + i] = strtoul(argv[3 + i], NULL, 0);
+        }
+        rc = cci(eid, 0x5101, in, 1 + n, out, &len);
+        for (int i = 0; !rc && i < n && (size_t)(4 + 16 * i + 16) <= len;
+             i++) {
+            uint8_t *b = out + 4 + 16 * i;
+
+            printf("port %u: %s, device %s, x%u, LTSSM %s\n", b[0],
+                   b[1] < 5 ? states[b[1]] : "?",
+                   b[4] == 4 ? "type-3 SLD" : b[4] ? "other" : "none", b[7],
+                   b[11] == 4 ? "L0" : "down");
+        }
+        return report("Get Physical Port State", rc);
+    }
+    if (!strcmp(argv[1], "vcs") && n > 0 && n < 256) {
+        size_t off = 4;
+
+        in[0] = 0;
+        in[1] = 255;
+        in[2] = n;
+        for (int i = 0; i < n; i++) {
+            in[3 + i] = strtoul(argv[3 + i], NULL, 0);
+        }
+        rc = cci(eid, 0x5200, in, 3 + n, out, &len);
+        for (int i = 0; !rc && i < out[0] && off + 4 <= len; i++) {
+            uint8_t *v = out + off;
+
+            printf("VCS %u: %s, USP port %u, %u vPPBs\n", v[0],
+                   v[1] == 1 ? "enabled" : v[1] ? "invalid" : "disabled",
+                   v[2], v[3]);
+            for (int j = 0; j < v[3]; j++) {
+                uint8_t *e = v + 4 + 4 * j;
+
+                printf("  vPPB %d: %s", j,
+                       e[0] == 2 ? "bound" : e[0] == 1 ? "in progress" :
+                       "unbound");
+                if (e[0]) {
+                    printf(" to port %u", e[1]);
+                }
+                printf("\n");
+            }
+            off += 4 + 4 * v[3];
+        }
+        return report("Get Virtual CXL Switch Info", rc);
+    }
+    if (!strcmp(argv[1], "bind") && n == 3) {
+        uint8_t req[6] = { strtoul(argv[3], NULL, 0),
+                           strtoul(argv[4], NULL, 0),
+                           strtoul(argv[5], NULL, 0), 0, 0xff, 0xff };
+
+        rc = cci(eid, 0x5201, req, sizeof(req), out, &len);
+        report("Bind vPPB", rc);
+        if (rc == 1) {
+            return report("Bind vPPB completed", wait_background(eid, 0x5201));
+        }
+        return 1;
+    }
+    if (!strcmp(argv[1], "unbind") && n == 3) {
+        uint8_t req[3] = { strtoul(argv[3], NULL, 0),
+                           strtoul(argv[4], NULL, 0),
+                           strtoul(argv[5], NULL, 0) };
+
+        rc = cci(eid, 0x5202, req, sizeof(req), out, &len);
+        report("Unbind vPPB", rc);
+        if (rc == 1) {
+            return report("Unbind vPPB completed",
+                          wait_background(eid, 0x5202));
+        }
+        return 1;
+    }
+    fprintf(stderr, "fmapi: unknown command or arguments: %s\n", argv[1]);
+    return 2;
+}
