@@ -1,6 +1,7 @@
 # CXL fabric management for QEMU: top-level driver.
 #
-#   make demo             set up, build and run the demonstration
+#   make demo             set up, build and run the demonstration: the
+#                         seed's scenario in a Linux guest, narrated
 #   make check            set up, build and run all tests
 #   make build            build qemu-system-{x86_64,aarch64} and the qtests
 #   make check-guest      run the end-to-end scenarios in a Linux guest
@@ -51,7 +52,7 @@ guest: setup
 	@mv $(GUEST).kernel-path.tmp $(GUEST).kernel-path
 	@build-aux/build-initramfs.sh $(GUEST) >/dev/null
 
-GUEST_SCENARIOS := a b d
+GUEST_SCENARIOS := a b c d
 check-guest: build guest
 	@/usr/bin/python3 build-aux/guest.py $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
 		$(GUEST)/initramfs.cpio.gz $(GUEST_SCENARIOS)
@@ -59,8 +60,9 @@ check-guest: build guest
 check: build
 	@build-aux/run-checks.sh $(QBUILD) "$(TARGETS)" "$(QTESTS)"
 
-demo: build
-	@build-aux/demo.sh $(QBUILD)
+demo: build guest
+	@/usr/bin/python3 build-aux/guest.py $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
+		$(GUEST)/initramfs.cpio.gz --demo a
 
 bench: build
 	@build-aux/bench.sh $(QBUILD)

@@ -45,6 +45,14 @@ if [ ! -f "$src/.complete" ]; then
 fi
 
 echo "build-kernel: configuring $pkg $ver in $out" >&2
+# Start from the latest build of this version: kbuild then rebuilds only
+# what the configuration change touches.
+if [ ! -d "$out" ]; then
+    last=$(ls -dt "$kdir/build-$ver-"* 2>/dev/null | head -n 1 || true)
+    if [ -n "$last" ]; then
+        cp -a "$last" "$out.tmp" && mv "$out.tmp" "$out"
+    fi
+fi
 mkdir -p "$out"
 make -C "$src" O="$out" KCONFIG_ALLCONFIG="$fragment" allnoconfig >/dev/null
 # Every option asked for must have made it (missing dependencies drop

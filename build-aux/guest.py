@@ -4,6 +4,9 @@ the fabric manager (FM-API over MCTP over USB) and the host of both VCSs.
 
 usage: guest.py QEMU_BUILD_DIR KERNEL INITRAMFS [--demo] SCENARIO...
 
+CXL_GUEST_QEMU_ARGS in the environment adds QEMU options (e.g. traces),
+CXL_GUEST_APPEND kernel command line options (e.g. dyndbg=...).
+
 Each scenario passes when the guest reports "SCENARIO x: PASS".  When the
 guest asks ("HOST: check-vcs"), the last Get Virtual CXL Switch Info it
 printed is compared with QMP query-cxl-vcs.  --demo narrates scenario a.
@@ -70,7 +73,11 @@ class Guest:
                 "-chardev", "socket,id=ser0,path=%s" % sock_path,
                 "-serial", "chardev:ser0",
                 "-kernel", kernel, "-initrd", initramfs,
-                "-append", "console=ttyS0 panic=-1 cxlscenario=%s" % scenario]
+                "-append", "console=ttyS0 panic=-1 cxlscenario=%s %s %s"
+                % (scenario, "quiet" if narrate else "",
+                   os.environ.get("CXL_GUEST_APPEND", ""))]
+        # Extra QEMU options for debugging, e.g. "-trace cxl_mctp_*"
+        args += os.environ.get("CXL_GUEST_QEMU_ARGS", "").split()
         self.vm = QEMU(os.path.join(qbuild, "qemu-system-x86_64"),
                        args + seed_args(self.workdir), timeout=60)
 
@@ -107,6 +114,14 @@ class Guest:
                     vcs_lines.append(line)
                 if line == "HOST: check-vcs":
                     serial.sendall(self.check_vcs(vcs_lines).encode() + b"\n")
+                m = re.match(r"HOST: dc-(add|release) (\S+) (\d+) (\d+)",
+                             line)
+                if m:
+                    serial.sendall(self.dc(*m.groups()).encode() + b"\n")
+                m = re.match(r"HOST: check-memory (\S+) (\d+) (\S+)", line)
+                if m:
+                    serial.sendall(self.check_memory(*m.groups()).encode() +
+                                   b"\n")
                 m = re.match(r"SCENARIO (\w+): (.*)", line)
                 if m:
                     result = m.group(2)
@@ -118,6 +133,38 @@ class Guest:
         if result is None:
             result = "FAIL: no result (timeout or guest crash)"
         return result, log
+
+    def dc(self, action, dev, offset, length):
+        """QMP cxl-add/release-dynamic-capacity of one extent of region 0"""
+        args = {"path": "/machine/peripheral/" + dev, "host-id": 0,
+                "region": 0,
+                "extents": [{"offset": int(offset), "len": int(length)}]}
+        if action == "add":
+            args["selection-policy"] = "prescriptive"
+        else:
+            args["removal-policy"] = "prescriptive"
+        try:
+            self.vm.cmd("cxl-%s-dynamic-capacity" % action, **args)
+        except Exception as e:  # noqa: BLE001 -- reported to the guest
+            self.say("host| cxl-%s-dynamic-capacity: %s" % (action, e))
+            return "error"
+        self.say("host| QMP cxl-%s-dynamic-capacity %s: extent %#x+%#x"
+                 % (action, dev, int(offset), int(length)))
+        return "ok"
+
+    def check_memory(self, backend, dpa, pattern):
+        """Whether @pattern is at @dpa in @backend's file"""
+        path = self.vm.cmd("qom-get", path="/objects/" + backend,
+                           property="mem-path")
+        with open(path, "rb") as f:
+            f.seek(int(dpa))
+            data = f.read(len(pattern))
+        if data == pattern.encode():
+            self.say("host| %s holds the pattern at DPA %#x"
+                     % (path, int(dpa)))
+            return "ok"
+        self.say("host| %s starts with %r" % (path, data))
+        return "mismatch"
 
     def check_vcs(self, lines):
         guest, host = guest_vcs_view(lines), host_vcs_view(self.vm)
@@ -132,6 +179,11 @@ class Guest:
 def main():
     qbuild, kernel, initramfs = sys.argv[1:4]
     narrate = "--demo" in sys.argv
+    if narrate:
+        print("== CXL fabric demo: a Linux guest is the fabric manager (FM-API "
+              "over MCTP over USB)\n   and the host of both VCSs; it binds "
+              "cxl-ep1 to VCS 0, writes a pattern,\n   unbinds it (managed), "
+              "binds it to VCS 1 and reads the pattern back.", flush=True)
     scenarios = [a for a in sys.argv[4:] if not a.startswith("--")]
     failed = 0
     for scenario in scenarios:

@@ -11,7 +11,9 @@
  *   fmapi unbind EID VCS VPPB OPT    Unbind vPPB (5202h), waits for it
  *
  * FM-API command sets 51h-56h go on MCTP message type 7, the others on
- * type 8.  Exit status: 0 when the command succeeded.
+ * type 8.  The kernel adds the message type byte to what a socket sends
+ * and takes it off what it receives.  Exit status: 0 when the command
+ * succeeded.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -39,6 +41,27 @@
 
 #define MCTP_NET 1
 #define MSG_MAX (1 + 12 + 1024)
+
+/*
+ * The interface index from sysfs: glibc's if_nametoindex() needs an
+ * AF_UNIX or AF_INET socket, which a minimal guest kernel may lack.
+ */
+static unsigned ifindex_of(const char *ifname)
+{
+    char path[128];
+    unsigned index = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
+    f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%u", &index) != 1) {
+            index = 0;
+        }
+        fclose(f);
+    }
+    return index;
+}
 
 static const char *const rc_names[] = {
     "Success", "Background Command Started", "Invalid Input",
@@ -106,9 +129,9 @@ static size_t control_physical(int ifindex, const uint8_t *req, size_t len,
 
 static int cmd_assign(const char *ifname, uint8_t eid)
 {
-    int ifindex = if_nametoindex(ifname);
-    uint8_t get[] = { 0x00, 0x80, 0x02 };
-    uint8_t set[] = { 0x00, 0x81, 0x01, 0x00, eid };
+    int ifindex = ifindex_of(ifname);
+    uint8_t get[] = { 0x80, 0x02 };
+    uint8_t set[] = { 0x81, 0x01, 0x00, eid };
     uint8_t rsp[64];
     size_t n;
 
@@ -117,17 +140,17 @@ static int cmd_assign(const char *ifname, uint8_t eid)
         return 1;
     }
     n = control_physical(ifindex, get, sizeof(get), rsp, sizeof(rsp));
-    if (n < 7 || rsp[3]) {
+    if (n < 6 || rsp[2]) {
         fprintf(stderr, "fmapi: Get Endpoint ID failed\n");
         return 1;
     }
-    printf("Get Endpoint ID (physical address): EID %u\n", rsp[4]);
+    printf("Get Endpoint ID (physical address): EID %u\n", rsp[3]);
     n = control_physical(ifindex, set, sizeof(set), rsp, sizeof(rsp));
-    if (n < 7 || rsp[3] || rsp[5] != eid) {
+    if (n < 6 || rsp[2] || rsp[4] != eid) {
         fprintf(stderr, "fmapi: Set Endpoint ID failed\n");
         return 1;
     }
-    printf("Set Endpoint ID: EID %u accepted\n", rsp[5]);
+    printf("Set Endpoint ID: EID %u accepted\n", rsp[4]);
     return 0;
 }
 
@@ -148,29 +171,29 @@ static unsigned cci(uint8_t eid, uint16_t opcode, const uint8_t *in,
         .smctp_tag = MCTP_TAG_OWNER,
     };
     static uint8_t tag;
-    uint8_t req[MSG_MAX] = { type, 0, ++tag, 0, opcode & 0xff, set,
+    uint8_t req[MSG_MAX] = { 0, ++tag, 0, opcode & 0xff, set,
                              in_len & 0xff, in_len >> 8, in_len >> 16 };
     uint8_t rsp[MSG_MAX];
     int fd = open_socket();
     size_t n, len;
 
-    memcpy(req + 13, in, in_len);
-    if (sendto(fd, req, 13 + in_len, 0, (struct sockaddr *)&addr,
+    memcpy(req + 12, in, in_len);
+    if (sendto(fd, req, 12 + in_len, 0, (struct sockaddr *)&addr,
                sizeof(addr)) < 0) {
         perror("fmapi: sendto");
         exit(1);
     }
     n = receive(fd, rsp, sizeof(rsp));
     close(fd);
-    len = (rsp[6] | rsp[7] << 8 | rsp[8] << 16) & 0x1fffff;
-    if (n < 13 || rsp[0] != type || (rsp[1] & 0xf) != 1 || rsp[2] != tag ||
-        rsp[4] != (opcode & 0xff) || rsp[5] != set || len != n - 13) {
+    len = (rsp[5] | rsp[6] << 8 | rsp[7] << 16) & 0x1fffff;
+    if (n < 12 || (rsp[0] & 0xf) != 1 || rsp[1] != tag ||
+        rsp[3] != (opcode & 0xff) || rsp[4] != set || len != n - 12) {
         fprintf(stderr, "fmapi: malformed response to %04xh\n", opcode);
         exit(1);
     }
-    memcpy(out, rsp + 13, len);
+    memcpy(out, rsp + 12, len);
     *out_len = len;
-    return rsp[10] | rsp[11] << 8;
+    return rsp[8] | rsp[9] << 8;
 }
 
 /* Wait for the background command @opcode to finish; its return code */

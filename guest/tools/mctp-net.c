@@ -27,6 +27,27 @@
 #define AF_MCTP 45
 #endif
 
+/*
+ * The interface index from sysfs: glibc's if_nametoindex() needs an
+ * AF_UNIX or AF_INET socket, which a minimal guest kernel may lack.
+ */
+static unsigned ifindex_of(const char *ifname)
+{
+    char path[128];
+    unsigned index = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
+    f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%u", &index) != 1) {
+            index = 0;
+        }
+        fclose(f);
+    }
+    return index;
+}
+
 struct req {
     struct nlmsghdr nh;
     union {
@@ -89,7 +110,7 @@ int main(int argc, char **argv)
     unsigned ifindex;
     uint8_t eid;
 
-    ifindex = argc < 3 ? 0 : if_nametoindex(argv[2]);
+    ifindex = argc < 3 ? 0 : ifindex_of(argv[2]);
     if (!ifindex) {
         fprintf(stderr, "usage: mctp-net up|addr|route IFNAME [EID]\n");
         return 2;
