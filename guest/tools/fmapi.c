@@ -9,6 +9,11 @@
  *   fmapi vcs EID VCS...             Get Virtual CXL Switch Info (5200h)
  *   fmapi bind EID VCS VPPB PORT     Bind vPPB (5201h), waits for it
  *   fmapi unbind EID VCS VPPB OPT    Unbind vPPB (5202h), waits for it
+ *   fmapi tunnel EID PORT OPCODE [BYTE...]
+ *                                    Tunnel Management Command (5300h):
+ *                                    send command OPCODE with the given
+ *                                    payload bytes to the device behind
+ *                                    physical port PORT
  *
  * FM-API command sets 51h-56h go on MCTP message type 7, the others on
  * type 8.  The kernel adds the message type byte to what a socket sends
@@ -339,6 +344,30 @@ int main(int argc, char **argv)
                           wait_background(eid, 0x5202));
         }
         return 1;
+    }
+    if (!strcmp(argv[1], "tunnel") && n >= 2 && n < 200) {
+        /* Port, target type 0, size, then a whole CCI request message */
+        unsigned opcode = strtoul(argv[4], NULL, 0), pl = n - 2;
+        uint8_t req[4 + 12 + 200] = { strtoul(argv[3], NULL, 0), 0,
+                                      (12 + pl) & 0xff, (12 + pl) >> 8,
+                                      0, 1, 0, opcode & 0xff, opcode >> 8,
+                                      pl & 0xff, pl >> 8, 0 };
+
+        for (unsigned i = 0; i < pl; i++) {
+            req[16 + i] = strtoul(argv[5 + i], NULL, 0);
+        }
+        rc = cci(eid, 0x5300, req, 16 + pl, out, &len);
+        if (!rc && len >= 16) {
+            unsigned inner = out[4 + 8] | out[4 + 9] << 8;
+
+            printf("tunnelled %04xh: %s (%u), %zu payload bytes:", opcode,
+                   rc_name(inner), inner, len - 16);
+            for (size_t i = 16; i < len; i++) {
+                printf(" %02x", out[i]);
+            }
+            printf("\n");
+        }
+        return report("Tunnel Management Command", rc);
     }
     fprintf(stderr, "fmapi: unknown command or arguments: %s\n", argv[1]);
     return 2;
