@@ -1,7 +1,7 @@
 /*
  * FM-API command set of the multi-VCS CXL switch: Identify, the physical
- * switch commands (51xxh) and the virtual switch commands (52xxh),
- * CXL r3.2 sections 8.2.10.1.1 and 7.6.7.
+ * switch commands (51xxh), the virtual switch commands (52xxh) and Tunnel
+ * Management (5300h), CXL r3.2 sections 8.2.10.1.1 and 7.6.7.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -455,6 +455,91 @@ static CXLRetCode cmd_vcs_unbind_vppb(const struct cxl_cmd *cmd,
                           in->vppb_id, in->option & 0xF);
 }
 
+/* CXL r3.2 Tables 7-65 and 7-66: Tunnel Management Command */
+typedef struct CXLTunnelIn {
+    uint8_t port_or_ld_id;
+    uint8_t target_type;
+    uint16_t size;
+    uint8_t msg[];
+} QEMU_PACKED CXLTunnelIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLTunnelIn) != 4);
+
+typedef struct CXLTunnelOut {
+    uint16_t length;
+    uint16_t rsvd;
+    uint8_t msg[];
+} QEMU_PACKED CXLTunnelOut;
+QEMU_BUILD_BUG_ON(sizeof(CXLTunnelOut) != 4);
+
+#define CXL_TUNNEL_TARGET_PORT 0
+#define CXL_CCI_HDR_LEN 12
+#define CXL_CCI_CAT_REQ 0
+#define CXL_CCI_CAT_RSP 1
+#define CXL_CCI_BO (1 << 23)
+
+/*
+ * Tunnel Management Command (5300h) to the device bound on a physical
+ * downstream port: its FM-owned LD CCI (DCD management among others).
+ * A device on an unbound port is not realized, so it cannot be reached.
+ */
+static CXLRetCode cmd_vcs_tunnel(const struct cxl_cmd *cmd,
+                                 uint8_t *payload_in, size_t len_in,
+                                 uint8_t *payload_out, size_t *len_out,
+                                 CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLTunnelIn *in = (void *)payload_in;
+    CXLTunnelOut *out = (void *)payload_out;
+    g_autofree uint8_t *inner_in = NULL;
+    g_autofree uint8_t *inner_out = NULL;
+    uint8_t *req = in->msg, *rsp = out->msg;
+    size_t pl_len, inner_len = 0;
+    CXLCCI *target;
+    bool bg = false;
+    uint16_t rc;
+
+    if (len_in < sizeof(*in) + CXL_CCI_HDR_LEN ||
+        lduw_le_p(&in->size) != len_in - sizeof(*in)) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    pl_len = ldl_le_p(req + 4) >> 8 & 0x1fffff;
+    if (CXL_CCI_HDR_LEN + pl_len != len_in - sizeof(*in)) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    if (in->target_type != CXL_TUNNEL_TARGET_PORT ||
+        (req[0] & 0xf) != CXL_CCI_CAT_REQ ||
+        in->port_or_ld_id >= s->num_dsp ||
+        !s->ports[in->port_or_ld_id].dev) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    target = &CXL_TYPE3(s->ports[in->port_or_ld_id].dev)->
+        vdm_fm_owned_ld_mctp_cci;
+    /* A whole payload's worth, zeroed: handlers may read what they expect */
+    inner_in = g_malloc0(MAX(pl_len, CXL_MAILBOX_MAX_PAYLOAD_SIZE));
+    inner_out = g_malloc0(MAX(target->payload_max,
+                              CXL_MAILBOX_MAX_PAYLOAD_SIZE));
+    memcpy(inner_in, req + CXL_CCI_HDR_LEN, pl_len);
+    rc = cxl_process_cci_message(target, req[4], req[3], pl_len, inner_in,
+                                 &inner_len, inner_out, &bg);
+    /* The inner response must fit in ours, behind two headers */
+    if (sizeof(*out) + CXL_CCI_HDR_LEN + inner_len > cci->payload_max) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    memcpy(rsp + CXL_CCI_HDR_LEN, inner_out, inner_len);
+
+    memset(rsp, 0, CXL_CCI_HDR_LEN);
+    rsp[0] = CXL_CCI_CAT_RSP;
+    rsp[1] = req[1];            /* tag */
+    rsp[3] = req[3];            /* command */
+    rsp[4] = req[4];            /* command set */
+    st24_le_p(rsp + 5, inner_len | (bg ? CXL_CCI_BO : 0));
+    stw_le_p(rsp + 8, rc);
+    stw_le_p(&out->length, CXL_CCI_HDR_LEN + inner_len);
+    out->rsvd = 0;
+    *len_out = sizeof(*out) + CXL_CCI_HDR_LEN + inner_len;
+    return CXL_MBOX_SUCCESS;
+}
+
 static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
     [INFOSTAT][IS_IDENTIFY] = { "IDENTIFY", cmd_vcs_identify, 0, 0 },
     [PHYSICAL_SWITCH][IDENTIFY_SWITCH_DEVICE] = { "IDENTIFY_SWITCH_DEVICE",
@@ -469,6 +554,8 @@ static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
     [VIRTUAL_SWITCH][UNBIND_VPPB] = { "UNBIND_VPPB", cmd_vcs_unbind_vppb,
         sizeof(CXLUnbindVPPBIn),
         CXL_MBOX_BACKGROUND_OPERATION | CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
+    [TUNNEL][MANAGEMENT_COMMAND] = { "TUNNEL_MANAGEMENT_COMMAND",
+        cmd_vcs_tunnel, ~0, 0 },
 };
 
 void cxl_vcs_init_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
@@ -476,7 +563,5 @@ void cxl_vcs_init_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
 {
     /* Background status, timestamp, logs, and the switch commands */
     cxl_initialize_mailbox_swcci(cci, intf, intf, payload_max);
-    /* Tunnel Management reaches a cxl-upstream's own ports: not ours */
-    cci->cxl_cmd_set[TUNNEL][MANAGEMENT_COMMAND] = (struct cxl_cmd) { };
     cxl_add_cci_commands(cci, cxl_cmd_set_vcs, payload_max);
 }

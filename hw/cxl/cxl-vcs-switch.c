@@ -23,6 +23,7 @@
 #include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "qobject/qnum.h"
 #include "qobject/qstring.h"
 #include "qom/object_interfaces.h"
@@ -576,6 +577,39 @@ static void cxl_vcs_machine_done(Notifier *notifier, void *data)
     }
 }
 
+/* The switch's shape is fixed once complete() has sized it */
+static bool cxl_vcs_check_unset(Object *obj, const char *name, Error **errp)
+{
+    CXLVCSSwitch *s = CXL_VCS_SWITCH(obj);
+
+    if (s->ports) {
+        error_setg(errp, "cxl-vcs-switch '%s': %s cannot change after "
+                   "creation", cxl_vcs_id(s), name);
+        return false;
+    }
+    return true;
+}
+
+static void cxl_vcs_get_u32(Object *obj, Visitor *v, const char *name,
+                            void *opaque, Error **errp)
+{
+    uint32_t *field = (void *)obj + (uintptr_t)opaque;
+
+    visit_type_uint32(v, name, field, errp);
+}
+
+static void cxl_vcs_set_u32(Object *obj, Visitor *v, const char *name,
+                            void *opaque, Error **errp)
+{
+    uint32_t *field = (void *)obj + (uintptr_t)opaque;
+    uint32_t value;
+
+    if (cxl_vcs_check_unset(obj, name, errp) &&
+        visit_type_uint32(v, name, &value, errp)) {
+        *field = value;
+    }
+}
+
 static bool cxl_vcs_get_local_fm(Object *obj, Error **errp)
 {
     return CXL_VCS_SWITCH(obj)->local_fm;
@@ -583,7 +617,9 @@ static bool cxl_vcs_get_local_fm(Object *obj, Error **errp)
 
 static void cxl_vcs_set_local_fm(Object *obj, bool value, Error **errp)
 {
-    CXL_VCS_SWITCH(obj)->local_fm = value;
+    if (cxl_vcs_check_unset(obj, "local-fm", errp)) {
+        CXL_VCS_SWITCH(obj)->local_fm = value;
+    }
 }
 
 static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
@@ -647,13 +683,7 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
 
 static void cxl_vcs_switch_instance_init(Object *obj)
 {
-    CXLVCSSwitch *s = CXL_VCS_SWITCH(obj);
-
-    s->local_fm = true;
-    object_property_add_uint32_ptr(obj, "usp-ppbs", &s->num_usp,
-                                   OBJ_PROP_FLAG_READWRITE);
-    object_property_add_uint32_ptr(obj, "dsp-ppbs", &s->num_dsp,
-                                   OBJ_PROP_FLAG_READWRITE);
+    CXL_VCS_SWITCH(obj)->local_fm = true;
 }
 
 static void cxl_vcs_switch_finalize(Object *obj)
@@ -679,6 +709,16 @@ static void cxl_vcs_switch_class_init(ObjectClass *oc, const void *data)
 
     ucc->complete = cxl_vcs_switch_complete;
     ucc->can_be_deleted = cxl_vcs_switch_can_be_deleted;
+    object_class_property_add(oc, "usp-ppbs", "uint32", cxl_vcs_get_u32,
+                              cxl_vcs_set_u32, NULL,
+                              (void *)offsetof(CXLVCSSwitch, num_usp));
+    object_class_property_set_description(oc, "usp-ppbs",
+        "number of upstream PPBs, one Virtual CXL Switch each (1-254)");
+    object_class_property_add(oc, "dsp-ppbs", "uint32", cxl_vcs_get_u32,
+                              cxl_vcs_set_u32, NULL,
+                              (void *)offsetof(CXLVCSSwitch, num_dsp));
+    object_class_property_set_description(oc, "dsp-ppbs",
+        "number of physical downstream PPBs (with usp-ppbs at most 255)");
     object_class_property_add_bool(oc, "local-fm", cxl_vcs_get_local_fm,
                                    cxl_vcs_set_local_fm);
     object_class_property_set_description(oc, "local-fm",

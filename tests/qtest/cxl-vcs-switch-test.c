@@ -29,6 +29,14 @@
 #define VCS_INFO 0x5200
 #define BIND 0x5201
 #define UNBIND 0x5202
+#define GET_EVENT_RECORDS 0x0100
+#define CLEAR_EVENT_RECORDS 0x0101
+#define ADD_DC_RESPONSE 0x4802
+#define RELEASE_DC 0x4803
+#define DCD_INFO 0x5600
+#define DC_EXTENT_LISTS 0x5603
+#define DC_ADD 0x5604
+#define DC_RELEASE 0x5605
 
 #define UNBIND_WAIT_LINK_DOWN 0
 #define UNBIND_MANAGED 1
@@ -352,8 +360,6 @@ static void test_identify(void)
     fm_bind(&f, 1, 3, 2);
     sw[0x46] = 2;
     fm_expect(&f, IDENTIFY_SWITCH, NULL, 0, CXL_RC_SUCCESS, sw, sizeof(sw));
-    /* The switch's CCI does not tunnel to its ports */
-    fm_expect_rc(&f, TUNNEL, NULL, 0, CXL_RC_UNSUPPORTED);
     fixture_stop(&f);
 }
 
@@ -689,6 +695,159 @@ static void test_unbind_errors(void)
     fixture_stop(&f);
 }
 
+/*
+ * Tunnel @opcode with payload @pl to the device on physical port @port
+ * through the switch; checks both headers, returns the inner return code
+ * and the inner payload in @out.
+ */
+static uint16_t fm_tunnel(Fixture *f, uint8_t port, uint16_t opcode,
+                          const void *pl, size_t len, uint8_t *out,
+                          size_t *out_len)
+{
+    g_autofree uint8_t *req = g_malloc0(16 + len);
+    g_autofree uint8_t *rsp = g_malloc0(f->mb.payload_max);
+    size_t rlen = f->mb.payload_max;
+
+    req[0] = port;
+    stw_le_p(req + 2, 12 + len);
+    req[5] = 0x5a;
+    req[7] = opcode & 0xff;
+    req[8] = opcode >> 8;
+    st24_le_p(req + 9, len);
+    memcpy(req + 16, pl, len);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, TUNNEL, req, 16 + len, rsp,
+                                    &rlen), ==, CXL_RC_SUCCESS);
+    g_assert_cmpuint(rlen, >=, 16);
+    g_assert_cmpuint(lduw_le_p(rsp), ==, rlen - 4);
+    g_assert_cmphex(rsp[4], ==, 1);
+    g_assert_cmphex(rsp[5], ==, 0x5a);
+    g_assert_cmphex(rsp[7], ==, opcode & 0xff);
+    g_assert_cmphex(rsp[8], ==, opcode >> 8);
+    g_assert_cmpuint(ldl_le_p(rsp + 8) >> 8 & 0x1fffff, ==, rlen - 16);
+    memcpy(out, rsp + 16, rlen - 16);
+    *out_len = rlen - 16;
+    return lduw_le_p(rsp + 12);
+}
+
+/* The host's side of dynamic capacity, through the DCD's own mailbox */
+static void host_dc_respond(CXLFMMailbox *t3, uint8_t event_type,
+                            uint16_t opcode, uint64_t dpa, uint64_t len)
+{
+    uint8_t log = 4, out[512], rsp[8 + 24] = { 1 };
+    uint8_t clear[8] = { 4, 0, 1 };
+    size_t olen = sizeof(out);
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(t3, GET_EVENT_RECORDS, &log, 1, out,
+                                    &olen), ==, CXL_RC_SUCCESS);
+    g_assert_cmpuint(lduw_le_p(out + 20), ==, 1);
+    g_assert_cmphex(out[32 + 0x30], ==, event_type);
+    g_assert_cmphex(ldq_le_p(out + 32 + 0x38), ==, dpa);
+    g_assert_cmphex(ldq_le_p(out + 32 + 0x40), ==, len);
+    stq_le_p(rsp + 8, dpa);
+    stq_le_p(rsp + 16, len);
+    g_assert_cmphex(cxl_fm_mbox_cmd(t3, opcode, rsp, sizeof(rsp), NULL,
+                                    NULL), ==, CXL_RC_SUCCESS);
+    memcpy(clear + 6, out + 32 + 0x14, 2);
+    g_assert_cmphex(cxl_fm_mbox_cmd(t3, CLEAR_EVENT_RECORDS, clear,
+                                    sizeof(clear), NULL, NULL), ==,
+                    CXL_RC_SUCCESS);
+}
+
+/*
+ * DCD management through the switch's tunnel to a bound DCD: info, add
+ * (the host accepts), extent list, release (the host releases).
+ */
+static void test_tunnel_dcd(void)
+{
+    Fixture f;
+    CXLFMMailbox t3;
+    uint8_t info[84] = {
+        1, 8, 0, 0,
+        0x04, 0x00, 0, 0,   /* selection policies: prescriptive */
+        0x02, 0x00,         /* removal policies: prescriptive */
+        0, 0,
+        8, 0, 0, 0, 0, 0, 0, 0,     /* 2 GiB in 256 MiB units */
+    };
+    uint8_t add[0x20 + 40] = { 0, 0, 2, 0 };
+    uint8_t release[0x20 + 40] = { 0, 0, 0x01, 0 };
+    static const uint8_t list_req[12] = { 0, 0, 0, 0, 16 };
+    uint8_t one[24 + 40] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1 };
+    static const uint8_t none[24] = { 0 };
+    uint8_t out[512];
+    size_t len;
+    int dev;
+
+    for (int i = 0; i < 8; i++) {
+        stq_le_p(info + 0x14 + 8 * i, 2 * 1024 * 1024);
+    }
+    for (uint8_t *req = add; req; req = req == add ? release : NULL) {
+        stq_le_p(req + 4, 128 * 1024 * 1024);
+        stl_le_p(req + 0x1c, 1);
+        stq_le_p(req + 0x20 + 8, 128 * 1024 * 1024);
+    }
+    stq_le_p(one + 24 + 8, 128 * 1024 * 1024);
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 2, 2);
+    os_hot_add(&f, "swport2");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport2"));
+    cxl_fm_mbox_init(&t3, &f.h, dev, 2);
+
+    g_assert_cmphex(fm_tunnel(&f, 2, DCD_INFO, NULL, 0, out, &len), ==, 0);
+    cxl_fm_assert_bytes(out, len, info, sizeof(info));
+
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_ADD, add, sizeof(add), out, &len),
+                    ==, 0);
+    host_dc_respond(&t3, 0, ADD_DC_RESPONSE, 0, 128 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_EXTENT_LISTS, list_req,
+                              sizeof(list_req), out, &len), ==, 0);
+    cxl_fm_assert_bytes(out, len, one, sizeof(one));
+
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_RELEASE, release, sizeof(release),
+                              out, &len), ==, 0);
+    host_dc_respond(&t3, 1, RELEASE_DC, 0, 128 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_EXTENT_LISTS, list_req,
+                              sizeof(list_req), out, &len), ==, 0);
+    cxl_fm_assert_bytes(out, len, none, sizeof(none));
+
+    /* An extent list shorter than its count says, and none at all */
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_ADD, add, sizeof(add) - 8, out,
+                              &len), ==, CXL_RC_INVALID_PAYLOAD_LENGTH);
+    stl_le_p(add + 0x1c, 0);
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_ADD, add, 0x20, out, &len), ==,
+                    CXL_RC_INVALID_INPUT);
+    stl_le_p(release + 0x1c, 0);
+    g_assert_cmphex(fm_tunnel(&f, 2, DC_RELEASE, release, 0x20, out, &len),
+                    ==, CXL_RC_INVALID_INPUT);
+    fixture_stop(&f);
+}
+
+static void test_tunnel_errors(void)
+{
+    Fixture f;
+    /* Tunnelled Identify to: an unbound port, no such port, an LD pool */
+    static const uint8_t unbound[16] = { 0, 0, 12, 0, 0, 0, 0, 1, 0 };
+    static const uint8_t beyond[16] = { 9, 0, 12, 0, 0, 0, 0, 1, 0 };
+    static const uint8_t ld_pool[16] = { 2, 1, 12, 0, 0, 0, 0, 1, 0 };
+    static const uint8_t response[16] = { 2, 0, 12, 0, 1, 0, 0, 1, 0 };
+    static const uint8_t bad_size[16] = { 2, 0, 13, 0, 0, 0, 0, 1, 0 };
+    static const uint8_t bad_inner[17] = { 2, 0, 13, 0, 0, 0, 0, 1, 0 };
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 2, 2);
+    fm_expect_rc(&f, TUNNEL, unbound, sizeof(unbound), CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, TUNNEL, beyond, sizeof(beyond), CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, TUNNEL, ld_pool, sizeof(ld_pool), CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, TUNNEL, response, sizeof(response),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, TUNNEL, bad_size, sizeof(bad_size),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fm_expect_rc(&f, TUNNEL, bad_inner, sizeof(bad_inner),
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fm_expect_rc(&f, TUNNEL, unbound, 3, CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
 /* Host-initiated removal (the OS powers the slot off) unbinds too */
 static void test_host_removal(void)
 {
@@ -703,6 +862,46 @@ static void test_host_removal(void)
     fm_bind(&f, 1, 3, 3);
     g_assert_true(device_exists(&f, "cxl-dcd2"));
     fixture_stop(&f);
+}
+
+/* A cxl-upstream target works as upstream has it: one VCS, its ports */
+static void test_usp_target(void)
+{
+    QTestState *qts;
+    CXLFMHost h;
+    CXLFMMailbox mb;
+    uint8_t sw[0x49] = {
+        [0x02] = 3,     /* two downstream ports and the upstream port */
+        [0x03] = 1,
+        [0x04] = 0x07,  /* ports 0 and 1 (DSPs), 2 (USP) */
+        [0x24] = 0x01,
+        [0x44] = 3,
+        [0x46] = 3,
+        [0x48] = 4,
+    };
+    uint8_t buf[0x49];
+    size_t len = sizeof(buf);
+    int cci;
+
+    qts = qtest_initf("%s -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0 "
+                      "-device cxl-rp,port=0,bus=cxl.0,id=rp0,chassis=0,slot=1 "
+                      "-device cxl-upstream,port=2,bus=rp0,id=us0,addr=0.0,"
+                      "multifunction=on "
+                      "-device cxl-switch-mailbox-cci,bus=rp0,addr=0.3,"
+                      "target=us0 "
+                      "-device cxl-downstream,port=0,bus=us0,id=d0,slot=3 "
+                      "-device cxl-downstream,port=1,bus=us0,id=d1,slot=4",
+                      machine_args());
+    cxl_fm_host_init(&h, qts);
+    cxl_fm_enumerate(&h, ROOT_BUS0);
+    cci = cxl_fm_find(&h, MBOX_CCI_VID, MBOX_CCI_DID, 0);
+    g_assert_cmpint(cci, >=, 0);
+    cxl_fm_mbox_init(&mb, &h, cci, 0);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&mb, IDENTIFY_SWITCH, NULL, 0, buf, &len),
+                    ==, CXL_RC_SUCCESS);
+    cxl_fm_assert_bytes(buf, len, sw, sizeof(sw));
+    cxl_fm_host_cleanup(&h);
+    qtest_quit(qts);
 }
 
 static void assert_startup_fails(const char *args, const char *expected)
@@ -834,6 +1033,14 @@ static void test_properties(void)
                      "{'path': '/objects/vcs0', 'property': 'local-fm'}}");
     g_assert_true(qdict_get_bool(resp, "return"));
     qobject_unref(resp);
+    /* The switch's shape cannot change once it exists */
+    resp = qtest_qmp(qts, "{'execute': 'qom-set', 'arguments': "
+                     "{'path': '/objects/vcs0', 'property': 'dsp-ppbs', "
+                     "'value': 200}}");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"), ==,
+                    "cxl-vcs-switch 'vcs0': dsp-ppbs cannot change after "
+                    "creation");
+    qobject_unref(resp);
     /* Nothing refers to it: it can go */
     resp = qtest_qmp(qts, "{'execute': 'object-del', 'arguments': "
                      "{'id': 'vcs0'}}");
@@ -942,6 +1149,7 @@ int main(int argc, char **argv)
                    test_bind_unbind_managed);
     qtest_add_func("/cxl-vcs-switch/seed/rebind-other-vcs",
                    test_rebind_other_vcs);
+    qtest_add_func("/cxl-vcs-switch/usp-target", test_usp_target);
     if (is_arm()) {
         return g_test_run();
     }
@@ -962,5 +1170,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/host-removal", test_host_removal);
     qtest_add_func("/cxl-vcs-switch/fmapi/bind-errors", test_bind_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/unbind-errors", test_unbind_errors);
+    qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dcd", test_tunnel_dcd);
+    qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
     return g_test_run();
 }
