@@ -14,10 +14,12 @@
 #include "hw/pci/pci.h"
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pcie.h"
+#include "hw/pci/pcie_aer.h"
 #include "hw/pci-bridge/cxl_upstream_port.h"
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_mailbox.h"
 #include "hw/cxl/cxl_vcs_switch.h"
+#include "trace.h"
 
 enum {
     INFOSTAT = 0x00,
@@ -31,6 +33,7 @@ enum {
         #define GET_VIRTUAL_CXL_SWITCH_INFO 0x00
         #define BIND_VPPB 0x01
         #define UNBIND_VPPB 0x02
+        #define GENERATE_AER_EVENT 0x03
 };
 
 /* Identify: component type of a switch */
@@ -455,6 +458,95 @@ static CXLRetCode cmd_vcs_unbind_vppb(const struct cxl_cmd *cmd,
                           in->vppb_id, in->option & 0xF);
 }
 
+/* CXL r3.2 Table 7-57: Generate AER Event Request Payload */
+typedef struct CXLGenerateAERIn {
+    uint8_t vcs_id;
+    uint8_t vppb_instance;
+    uint8_t rsvd[2];
+    uint32_t error;             /* bits 4:0 status bit, bit 31 severity */
+    uint8_t tlp_header_log[32];
+} QEMU_PACKED CXLGenerateAERIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLGenerateAERIn) != 40);
+
+#define CXL_AER_BIT_MASK 0x1f
+#define CXL_AER_UNCORRECTABLE (1u << 31)
+
+/*
+ * vPPB instance @instance of VCS @vcs: 0 is its upstream port, 1.. its
+ * downstream ports in device/function order.
+ */
+static PCIDevice *cxl_vcs_vppb_instance(CXLVCSSwitch *s, unsigned vcs,
+                                        unsigned instance)
+{
+    PCIBus *bus;
+
+    if (vcs >= s->num_usp || !s->usp[vcs]) {
+        return NULL;
+    }
+    if (instance == 0) {
+        return PCI_DEVICE(s->usp[vcs]);
+    }
+    bus = pci_bridge_get_sec_bus(PCI_BRIDGE(s->usp[vcs]));
+    for (int devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
+        PCIDevice *dev = bus->devices[devfn];
+
+        if (dev && object_dynamic_cast(OBJECT(dev), TYPE_CXL_DSP) &&
+            --instance == 0) {
+            return dev;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Generate AER Event (5203h): the error as the vPPB would signal it to
+ * the host bound to the VCS, through QEMU's AER injection, which honours
+ * that host's mask and severity registers.
+ */
+static CXLRetCode cmd_vcs_generate_aer(const struct cxl_cmd *cmd,
+                                       uint8_t *payload_in, size_t len_in,
+                                       uint8_t *payload_out,
+                                       size_t *len_out, CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLGenerateAERIn *in = (void *)payload_in;
+    PCIDevice *dev = cxl_vcs_vppb_instance(s, in->vcs_id, in->vppb_instance);
+    uint32_t error = ldl_le_p(&in->error);
+    PCIEAERErr err = {
+        .status = 1u << (error & CXL_AER_BIT_MASK),
+        .flags = error & CXL_AER_UNCORRECTABLE ? 0 :
+                 PCIE_AER_ERR_IS_CORRECTABLE,
+    };
+    int ret;
+
+    if (!dev) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    err.source_id = pci_requester_id(dev);
+    /*
+     * The log holds the TLP's bytes in order.  QEMU's AER model stores
+     * each DW big-endian in the Header Log, so reading the bytes
+     * little-endian puts TLP byte 0 in bits 31:24 of the register, as
+     * PCIe has it.
+     */
+    for (int i = 0; i < 4; i++) {
+        err.header[i] = ldl_le_p(in->tlp_header_log + 4 * i);
+        err.prefix[i] = ldl_le_p(in->tlp_header_log + 16 + 4 * i);
+        if (err.header[i]) {
+            err.flags |= PCIE_AER_ERR_HEADER_VALID;
+        }
+        if (err.prefix[i]) {
+            err.flags |= PCIE_AER_ERR_TLP_PREFIX_PRESENT;
+        }
+    }
+    ret = pcie_aer_inject_error(dev, &err);
+    trace_cxl_vcs_aer(object_get_canonical_path_component(OBJECT(s)),
+                      in->vcs_id, in->vppb_instance, error, ret);
+    /* -EINVAL: not an error bit of that severity that PCIe defines */
+    return !ret ? CXL_MBOX_SUCCESS :
+        ret == -EINVAL ? CXL_MBOX_INVALID_INPUT : CXL_MBOX_INTERNAL_ERROR;
+}
+
 /* CXL r3.2 Tables 7-65 and 7-66: Tunnel Management Command */
 typedef struct CXLTunnelIn {
     uint8_t port_or_ld_id;
@@ -554,6 +646,8 @@ static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
     [VIRTUAL_SWITCH][UNBIND_VPPB] = { "UNBIND_VPPB", cmd_vcs_unbind_vppb,
         sizeof(CXLUnbindVPPBIn),
         CXL_MBOX_BACKGROUND_OPERATION | CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
+    [VIRTUAL_SWITCH][GENERATE_AER_EVENT] = { "GENERATE_AER_EVENT",
+        cmd_vcs_generate_aer, sizeof(CXLGenerateAERIn), 0 },
     [TUNNEL][MANAGEMENT_COMMAND] = { "TUNNEL_MANAGEMENT_COMMAND",
         cmd_vcs_tunnel, ~0, 0 },
 };

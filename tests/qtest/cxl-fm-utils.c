@@ -57,6 +57,7 @@ void cxl_fm_host_init(CXLFMHost *h, QTestState *qts)
 
         qpci_init_generic(gbus, qts, NULL, false);
         h->bus = &gbus->bus;
+        h->ecam = gbus->ecam_alloc_ptr;
         /* virt's 32-bit PCI MMIO window */
         h->mmio_next = 0x10000000;
         h->mmio_end = 0x3eff0000;
@@ -66,6 +67,46 @@ void cxl_fm_host_init(CXLFMHost *h, QTestState *qts)
         h->mmio_next = 0xe0000000;
         h->mmio_end = 0xfe000000;
     }
+}
+
+/* q35's MCH: PCIEXBAR at 0xb0000000 for 256 buses, as firmware sets it */
+#define Q35_PCIEXBAR 0x60
+#define Q35_PCIEXBAR_BASE 0xb0000000
+#define Q35_PCIEXBAR_EN 1
+
+static uint64_t cxl_fm_ecam_addr(CXLFMHost *h, int bdf, uint16_t off)
+{
+    if (!h->ecam) {
+        cxl_fm_cfg_write(h, 0, Q35_PCIEXBAR,
+                         Q35_PCIEXBAR_BASE | Q35_PCIEXBAR_EN, 4);
+        h->ecam = Q35_PCIEXBAR_BASE;
+    }
+    return h->ecam + ((uint64_t)bdf << 12) + off;
+}
+
+uint32_t cxl_fm_ext_read(CXLFMHost *h, int bdf, uint16_t off)
+{
+    return qtest_readl(h->qts, cxl_fm_ecam_addr(h, bdf, off));
+}
+
+void cxl_fm_ext_write(CXLFMHost *h, int bdf, uint16_t off, uint32_t val)
+{
+    qtest_writel(h->qts, cxl_fm_ecam_addr(h, bdf, off), val);
+}
+
+uint16_t cxl_fm_find_ext_cap(CXLFMHost *h, int bdf, uint16_t id)
+{
+    uint16_t pos = 0x100;
+
+    while (pos) {
+        uint32_t hdr = cxl_fm_ext_read(h, bdf, pos);
+
+        if ((hdr & 0xffff) == id) {
+            return pos;
+        }
+        pos = hdr >> 20;
+    }
+    return 0;
 }
 
 void cxl_fm_host_cleanup(CXLFMHost *h)
@@ -111,7 +152,7 @@ bool cxl_fm_present(CXLFMHost *h, int bdf)
     return cxl_fm_cfg_read(h, bdf, PCI_VENDOR_ID, 2) != 0xffff;
 }
 
-static uint8_t cxl_fm_find_cap(CXLFMHost *h, int bdf, uint8_t id)
+uint8_t cxl_fm_find_cap(CXLFMHost *h, int bdf, uint8_t id)
 {
     uint8_t pos = cxl_fm_cfg_read(h, bdf, PCI_CAPABILITY_LIST, 1);
 

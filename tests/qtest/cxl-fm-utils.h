@@ -26,6 +26,7 @@
 typedef struct CXLFMHost {
     QTestState *qts;
     QPCIBus *bus;
+    uint64_t ecam;              /* extended configuration space */
     uint64_t mmio_next;
     uint64_t mmio_end;
     int next_bus;
@@ -61,6 +62,14 @@ int cxl_fm_find_id(CXLFMHost *h, const char *id);
 uint64_t cxl_fm_bar(CXLFMHost *h, int bdf, int bar);
 int cxl_fm_secondary_bus(CXLFMHost *h, int bridge);
 bool cxl_fm_present(CXLFMHost *h, int bdf);
+/* Offset of capability @id in configuration space, or 0 */
+uint8_t cxl_fm_find_cap(CXLFMHost *h, int bdf, uint8_t id);
+
+/* Extended configuration space (offsets up to 4 KiB), through ECAM */
+uint32_t cxl_fm_ext_read(CXLFMHost *h, int bdf, uint16_t off);
+void cxl_fm_ext_write(CXLFMHost *h, int bdf, uint16_t off, uint32_t val);
+/* Offset of extended capability @id, or 0 */
+uint16_t cxl_fm_find_ext_cap(CXLFMHost *h, int bdf, uint16_t id);
 
 /* The OS side of a PCIe hot-plug slot */
 uint16_t cxl_fm_slot_status(CXLFMHost *h, int port);

@@ -29,6 +29,7 @@
 #define VCS_INFO 0x5200
 #define BIND 0x5201
 #define UNBIND 0x5202
+#define GENERATE_AER 0x5203
 #define GET_EVENT_RECORDS 0x0100
 #define CLEAR_EVENT_RECORDS 0x0101
 #define ADD_DC_RESPONSE 0x4802
@@ -848,6 +849,102 @@ static void test_tunnel_errors(void)
     fixture_stop(&f);
 }
 
+static void aer_request(uint8_t *req, uint8_t vcs, uint8_t instance,
+                        uint32_t error)
+{
+    memset(req, 0, 40);
+    req[0] = vcs;
+    req[1] = instance;
+    stl_le_p(req + 4, error);
+}
+
+/*
+ * The host enables error reporting on a port and lets its bridge forward
+ * error messages (SERR# Enable), as an OS's AER setup does.
+ */
+static void os_enable_error_reporting(Fixture *f, const char *id)
+{
+    int bdf = cxl_fm_find_id(&f->h, id);
+    uint8_t exp = cxl_fm_find_cap(&f->h, bdf, PCI_CAP_ID_EXP);
+
+    g_assert_cmphex(exp, !=, 0);
+    cxl_fm_cfg_write(&f->h, bdf, exp + PCI_EXP_DEVCTL,
+                     cxl_fm_cfg_read(&f->h, bdf, exp + PCI_EXP_DEVCTL, 2) |
+                     PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE |
+                     PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE, 2);
+    cxl_fm_cfg_write(&f->h, bdf, PCI_BRIDGE_CONTROL,
+                     cxl_fm_cfg_read(&f->h, bdf, PCI_BRIDGE_CONTROL, 2) |
+                     PCI_BRIDGE_CTL_SERR, 2);
+}
+
+static uint32_t aer_reg(Fixture *f, int bdf, uint16_t reg)
+{
+    uint16_t aer = cxl_fm_find_ext_cap(&f->h, bdf, PCI_EXT_CAP_ID_ERR);
+
+    g_assert_cmphex(aer, !=, 0);
+    return cxl_fm_ext_read(&f->h, bdf, aer + reg);
+}
+
+/* Generate AER Event reaches the host bound to the VCS, with its masks */
+static void test_generate_aer(void)
+{
+    Fixture f;
+    uint8_t req[40];
+    int dsp0, usp1, rp1, rp2;
+    uint16_t aer;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    dsp0 = cxl_fm_find_id(&f.h, "swport0");
+    usp1 = cxl_fm_find_id(&f.h, "us1");
+    rp1 = cxl_fm_find_id(&f.h, "root_port1");
+    rp2 = cxl_fm_find_id(&f.h, "root_port2");
+    os_enable_error_reporting(&f, "swport0");
+    os_enable_error_reporting(&f, "us0");
+    os_enable_error_reporting(&f, "root_port1");
+    os_enable_error_reporting(&f, "us1");
+    os_enable_error_reporting(&f, "root_port2");
+
+    /* Correctable Receiver Error at VCS 0's first downstream port */
+    aer_request(req, 0, 1, 0);
+    fm_expect_rc(&f, GENERATE_AER, req, sizeof(req), CXL_RC_SUCCESS);
+    g_assert_cmphex(aer_reg(&f, dsp0, PCI_ERR_COR_STATUS), ==,
+                    PCI_ERR_COR_RCVR);
+    g_assert_cmphex(aer_reg(&f, rp1, PCI_ERR_ROOT_STATUS) &
+                    PCI_ERR_ROOT_COR_RCV, ==, PCI_ERR_ROOT_COR_RCV);
+    g_assert_cmphex(aer_reg(&f, rp2, PCI_ERR_ROOT_STATUS), ==, 0);
+
+    /* A poisoned TLP at VCS 1's upstream port, masked by its host */
+    aer = cxl_fm_find_ext_cap(&f.h, usp1, PCI_EXT_CAP_ID_ERR);
+    cxl_fm_ext_write(&f.h, usp1, aer + PCI_ERR_UNCOR_MASK,
+                     PCI_ERR_UNC_POISON_TLP);
+    aer_request(req, 1, 0, 0x80000000 | 12);
+    fm_expect_rc(&f, GENERATE_AER, req, sizeof(req), CXL_RC_SUCCESS);
+    g_assert_cmphex(aer_reg(&f, rp2, PCI_ERR_ROOT_STATUS), ==, 0);
+    /* Unmasked, it is reported to VCS 1's host as non-fatal */
+    cxl_fm_ext_write(&f.h, usp1, aer + PCI_ERR_UNCOR_MASK, 0);
+    cxl_fm_ext_write(&f.h, usp1, aer + PCI_ERR_UNCOR_STATUS,
+                     PCI_ERR_UNC_POISON_TLP);
+    /* A TLP header to log, bytes in TLP order: a completion with data */
+    memcpy(req + 8, (uint8_t[]){ 0x4a, 0x00, 0x00, 0x01 }, 4);
+    fm_expect_rc(&f, GENERATE_AER, req, sizeof(req), CXL_RC_SUCCESS);
+    g_assert_cmphex(aer_reg(&f, usp1, PCI_ERR_UNCOR_STATUS), ==,
+                    PCI_ERR_UNC_POISON_TLP);
+    /* The Header Log holds TLP byte 0 in bits 31:24 */
+    g_assert_cmphex(aer_reg(&f, usp1, PCI_ERR_HEADER_LOG), ==, 0x4a000001);
+    g_assert_cmphex(aer_reg(&f, rp2, PCI_ERR_ROOT_STATUS) &
+                    PCI_ERR_ROOT_NONFATAL_RCV, ==, PCI_ERR_ROOT_NONFATAL_RCV);
+
+    /* No such VCS, vPPB instance or error bit; wrong length */
+    aer_request(req, 2, 0, 0);
+    fm_expect_rc(&f, GENERATE_AER, req, sizeof(req), CXL_RC_INVALID_INPUT);
+    aer_request(req, 0, 5, 0);
+    fm_expect_rc(&f, GENERATE_AER, req, sizeof(req), CXL_RC_INVALID_INPUT);
+    aer_request(req, 0, 1, 0x80000000 | 0);
+    fm_expect_rc(&f, GENERATE_AER, req, sizeof(req), CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, GENERATE_AER, req, 39, CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
 /* Host-initiated removal (the OS powers the slot off) unbinds too */
 static void test_host_removal(void)
 {
@@ -1172,5 +1269,6 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/unbind-errors", test_unbind_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dcd", test_tunnel_dcd);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
+    qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
     return g_test_run();
 }
