@@ -29,6 +29,7 @@ enum {
     PHYSICAL_SWITCH = 0x51,
         #define IDENTIFY_SWITCH_DEVICE 0x00
         #define GET_PHYSICAL_PORT_STATE 0x01
+        #define SEND_PPB_CONFIG_REQUEST 0x03
     VIRTUAL_SWITCH = 0x52,
         #define GET_VIRTUAL_CXL_SWITCH_INFO 0x00
         #define BIND_VPPB 0x01
@@ -369,6 +370,70 @@ static CXLRetCode cmd_vcs_get_phys_port_state(const struct cxl_cmd *cmd,
     return CXL_MBOX_SUCCESS;
 }
 
+/* CXL r3.2 Tables 7-26 and 7-27: Send PPB CXL.io Configuration Request */
+typedef struct CXLPPBConfigIn {
+    uint8_t ppb_id;
+    uint8_t register_number;
+    uint8_t ext_register_byte_enables;  /* 3:0 ext. register, 7:4 BE */
+    uint8_t transaction_type;           /* bit 7: write */
+    uint32_t data;
+} QEMU_PACKED CXLPPBConfigIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLPPBConfigIn) != 8);
+
+#define CXL_PPB_CONFIG_WRITE 0x80
+
+/*
+ * The PCI function of a physical port's PPB: an upstream port's
+ * cxl-upstream; for a downstream port bound to a vPPB, the vPPB's
+ * cxl-downstream, which stands for both in this model.
+ */
+static PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
+{
+    if (port < s->num_dsp) {
+        CXLVCSPhysPort *p = &s->ports[port];
+
+        return p->state == CXL_VCS_UNBOUND ? NULL :
+               cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    }
+    if (port < s->num_dsp + s->num_usp && s->usp[port - s->num_dsp]) {
+        return PCI_DEVICE(s->usp[port - s->num_dsp]);
+    }
+    return NULL;
+}
+
+/* Send PPB CXL.io Configuration Request (5103h) */
+static CXLRetCode cmd_vcs_ppb_config(const struct cxl_cmd *cmd,
+                                     uint8_t *payload_in, size_t len_in,
+                                     uint8_t *payload_out, size_t *len_out,
+                                     CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLPPBConfigIn *in = (void *)payload_in;
+    PCIDevice *ppb = cxl_vcs_ppb(s, in->ppb_id);
+    uint32_t addr = (in->ext_register_byte_enables & 0xf) << 8 |
+                    (in->register_number & ~3);
+    uint8_t be = in->ext_register_byte_enables >> 4;
+    uint32_t data = ldl_le_p(&in->data), result = 0;
+
+    /* PPBs are PCIe functions: every 12-bit address is in their space */
+    if (!ppb) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (!(be & BIT(i))) {
+            continue;
+        }
+        if (in->transaction_type & CXL_PPB_CONFIG_WRITE) {
+            ppb->config_write(ppb, addr + i, (data >> (8 * i)) & 0xff, 1);
+        } else {
+            result |= ppb->config_read(ppb, addr + i, 1) << (8 * i);
+        }
+    }
+    stl_le_p(payload_out, result);
+    *len_out = 4;
+    return CXL_MBOX_SUCCESS;
+}
+
 /*
  * Get Virtual CXL Switch Info (5200h).  "Number of vPPBs" is the VCS's
  * total; the entries returned are those from the start vPPB on, up to
@@ -638,6 +703,9 @@ static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
         cmd_vcs_identify_switch, 0, 0 },
     [PHYSICAL_SWITCH][GET_PHYSICAL_PORT_STATE] = { "GET_PHYSICAL_PORT_STATE",
         cmd_vcs_get_phys_port_state, ~0, 0 },
+    [PHYSICAL_SWITCH][SEND_PPB_CONFIG_REQUEST] = {
+        "SEND_PPB_CXL_IO_CONFIG_REQUEST", cmd_vcs_ppb_config,
+        sizeof(CXLPPBConfigIn), CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
     [VIRTUAL_SWITCH][GET_VIRTUAL_CXL_SWITCH_INFO] = {
         "GET_VIRTUAL_CXL_SWITCH_INFO", cmd_vcs_get_info, ~0, 0 },
     [VIRTUAL_SWITCH][BIND_VPPB] = { "BIND_VPPB", cmd_vcs_bind_vppb,

@@ -25,6 +25,7 @@
 #define SET_LSA 0x4103
 #define IDENTIFY_SWITCH 0x5100
 #define PHYS_PORT_STATE 0x5101
+#define PPB_CONFIG 0x5103
 #define TUNNEL 0x5300
 #define VCS_INFO 0x5200
 #define BIND 0x5201
@@ -945,6 +946,58 @@ static void test_generate_aer(void)
     fixture_stop(&f);
 }
 
+/* Send PPB CXL.io Configuration Request to upstream and bound ports */
+static void test_ppb_config(void)
+{
+    Fixture f;
+    /* us0 (port 4): Vendor and Device ID; first extended capability */
+    static const uint8_t ids[8] = { 4, 0x00, 0xf0, 0x00 };
+    static const uint8_t ids_rsp[4] = { 0xe5, 0x19, 0x28, 0xa1 };
+    static const uint8_t dev_id[8] = { 4, 0x00, 0xc0, 0x00 };
+    static const uint8_t dev_id_rsp[4] = { 0x00, 0x00, 0x28, 0xa1 };
+    static const uint8_t ext[8] = { 4, 0x00, 0xf1, 0x00 };
+    /* swport0, bound to port 0: write its AER Uncorrectable Mask */
+    uint8_t mask_write[8] = { 0, 0x08, 0xf1, 0x80 };
+    uint8_t mask_read[8] = { 0, 0x08, 0xf1, 0x00 };
+    static const uint8_t mask_rsp[4] = { 0x00, 0x10, 0x00, 0x00 };
+    static const uint8_t zero[4];
+    static const uint8_t unbound[8] = { 1, 0x00, 0xf0, 0x00 };
+    static const uint8_t beyond[8] = { 6, 0x00, 0xf0, 0x00 };
+    uint8_t buf[4];
+    size_t len = sizeof(buf);
+    int dsp0;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_expect(&f, PPB_CONFIG, ids, sizeof(ids), CXL_RC_SUCCESS, ids_rsp,
+              sizeof(ids_rsp));
+    fm_expect(&f, PPB_CONFIG, dev_id, sizeof(dev_id), CXL_RC_SUCCESS,
+              dev_id_rsp, sizeof(dev_id_rsp));
+    /* AER is the first extended capability of a cxl-upstream */
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, PPB_CONFIG, ext, sizeof(ext), buf,
+                                    &len), ==, CXL_RC_SUCCESS);
+    g_assert_cmphex(ldl_le_p(buf) & 0xffff, ==, PCI_EXT_CAP_ID_ERR);
+
+    fm_bind(&f, 0, 0, 0);
+    dsp0 = cxl_fm_find_id(&f.h, "swport0");
+    mask_write[2] = 0xf0 | cxl_fm_find_ext_cap(&f.h, dsp0,
+                                               PCI_EXT_CAP_ID_ERR) >> 8;
+    mask_read[2] = mask_write[2];
+    stl_le_p(mask_write + 4, PCI_ERR_UNC_POISON_TLP);
+    fm_expect(&f, PPB_CONFIG, mask_write, sizeof(mask_write), CXL_RC_SUCCESS,
+              zero, sizeof(zero));
+    fm_expect(&f, PPB_CONFIG, mask_read, sizeof(mask_read), CXL_RC_SUCCESS,
+              mask_rsp, sizeof(mask_rsp));
+    /* The host sees the same register */
+    g_assert_cmphex(aer_reg(&f, dsp0, PCI_ERR_UNCOR_MASK), ==,
+                    PCI_ERR_UNC_POISON_TLP);
+
+    fm_expect_rc(&f, PPB_CONFIG, unbound, sizeof(unbound),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, PPB_CONFIG, beyond, sizeof(beyond), CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, PPB_CONFIG, ids, 7, CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
 /* Host-initiated removal (the OS powers the slot off) unbinds too */
 static void test_host_removal(void)
 {
@@ -1270,5 +1323,6 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dcd", test_tunnel_dcd);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
+    qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);
     return g_test_run();
 }
