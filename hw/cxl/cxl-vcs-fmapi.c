@@ -29,6 +29,7 @@ enum {
     PHYSICAL_SWITCH = 0x51,
         #define IDENTIFY_SWITCH_DEVICE 0x00
         #define GET_PHYSICAL_PORT_STATE 0x01
+        #define PHYSICAL_PORT_CONTROL 0x02
         #define SEND_PPB_CONFIG_REQUEST 0x03
     VIRTUAL_SWITCH = 0x52,
         #define GET_VIRTUAL_CXL_SWITCH_INFO 0x00
@@ -321,8 +322,9 @@ static void cxl_vcs_port_info(CXLVCSSwitch *s, uint8_t id, CXLPortInfo *info)
             cxl_vcs_port_link(info, dsp, cxl_vcs_exp_read(dsp, PCI_EXP_LNKSTA,
                                                           2) &
                               PCI_EXP_LNKSTA_DLLLA);
-        } else if (p->opts) {
-            /* Unbound: the device is held in reset, its link down */
+        }
+        if (p->perst || (p->opts && !p->dev)) {
+            /* Unbound, the device is held in reset, its link down */
             flags |= CXL_PORT_LINK_PERST;
         }
         info->link_state = cpu_to_le16(flags);
@@ -368,6 +370,25 @@ static CXLRetCode cmd_vcs_get_phys_port_state(const struct cxl_cmd *cmd,
     }
     *len_out = size;
     return CXL_MBOX_SUCCESS;
+}
+
+/* CXL r3.2 Table 7-25: Physical Port Control Request Payload */
+typedef struct CXLPhysPortControlIn {
+    uint8_t ppb_id;
+    uint8_t opcode;
+} QEMU_PACKED CXLPhysPortControlIn;
+
+/* Physical Port Control (5102h) */
+static CXLRetCode cmd_vcs_phys_port_control(const struct cxl_cmd *cmd,
+                                            uint8_t *payload_in,
+                                            size_t len_in,
+                                            uint8_t *payload_out,
+                                            size_t *len_out, CXLCCI *cci)
+{
+    CXLPhysPortControlIn *in = (void *)payload_in;
+
+    return cxl_vcs_port_control(cxl_vcs_from_cci(cci), in->ppb_id,
+                                in->opcode);
 }
 
 /* CXL r3.2 Tables 7-26 and 7-27: Send PPB CXL.io Configuration Request */
@@ -703,6 +724,9 @@ static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
         cmd_vcs_identify_switch, 0, 0 },
     [PHYSICAL_SWITCH][GET_PHYSICAL_PORT_STATE] = { "GET_PHYSICAL_PORT_STATE",
         cmd_vcs_get_phys_port_state, ~0, 0 },
+    [PHYSICAL_SWITCH][PHYSICAL_PORT_CONTROL] = { "PHYSICAL_PORT_CONTROL",
+        cmd_vcs_phys_port_control, sizeof(CXLPhysPortControlIn),
+        CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
     [PHYSICAL_SWITCH][SEND_PPB_CONFIG_REQUEST] = {
         "SEND_PPB_CXL_IO_CONFIG_REQUEST", cmd_vcs_ppb_config,
         sizeof(CXLPPBConfigIn), CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },

@@ -147,6 +147,25 @@ static void cxl_vcs_complete(CXLVCSSwitch *s, CXLVCSPhysPort *p,
     }
 }
 
+/*
+ * PERST# of bound port @p: the link below the vPPB's port goes down or
+ * comes back up, the device is reset on either edge so that it leaves
+ * reset in its initial state, whatever was written to it meanwhile.
+ */
+static void cxl_vcs_set_perst(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool perst)
+{
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
+
+    trace_cxl_vcs_perst(cxl_vcs_id(s), p - s->ports, perst);
+    pci_device_reset(PCI_DEVICE(p->dev));
+    if (perst) {
+        pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    } else {
+        pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    }
+}
+
 /* Attach the device on @p below the vPPB it is being bound to */
 static void cxl_vcs_attach(CXLVCSSwitch *s, CXLVCSPhysPort *p)
 {
@@ -173,6 +192,9 @@ static void cxl_vcs_attach(CXLVCSSwitch *s, CXLVCSPhysPort *p)
     object_unref(OBJECT(dev));
     p->dev = dev;
     p->state = CXL_VCS_BOUND;
+    if (p->perst) {
+        cxl_vcs_set_perst(s, p, true);
+    }
     cxl_vcs_complete(s, p, CXL_MBOX_SUCCESS);
     return;
 
@@ -296,6 +318,48 @@ CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
     /* Act once the command has returned Background Command Started */
     timer_mod(p->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL));
     return CXL_MBOX_BG_STARTED;
+}
+
+/*
+ * Physical Port Control (5102h).  PERST# is the downstream side's signal,
+ * so only reset applies to upstream ports.  On an unbound port the device
+ * is held in reset anyway; the PERST# setting applies once it is bound.
+ */
+CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
+                                unsigned opcode)
+{
+    CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
+    bool bound = p && p->state == CXL_VCS_BOUND;
+
+    if (port >= s->num_dsp + s->num_usp || opcode > CXL_VCS_PORT_RESET ||
+        (!p && (opcode != CXL_VCS_PORT_RESET || !s->usp[port - s->num_dsp]))) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    if (p && (p->state == CXL_VCS_BIND_IN_PROGRESS ||
+              p->state == CXL_VCS_UNBIND_IN_PROGRESS)) {
+        return CXL_MBOX_BUSY;
+    }
+    trace_cxl_vcs_port_control(cxl_vcs_id(s), port, opcode);
+    switch (opcode) {
+    case CXL_VCS_PORT_ASSERT_PERST:
+    case CXL_VCS_PORT_DEASSERT_PERST:
+        if (p->perst != (opcode == CXL_VCS_PORT_ASSERT_PERST)) {
+            p->perst = !p->perst;
+            if (bound) {
+                cxl_vcs_set_perst(s, p, p->perst);
+            }
+        }
+        break;
+    case CXL_VCS_PORT_RESET:
+        if (!p) {
+            /* The upstream PPB and, below it, its whole VCS */
+            pci_device_reset(PCI_DEVICE(s->usp[port - s->num_dsp]));
+        } else if (bound && !p->perst) {
+            pci_device_reset(PCI_DEVICE(p->dev));
+        }
+        break;
+    }
+    return CXL_MBOX_SUCCESS;
 }
 
 /* A bound device was unrealized: by an unbind, or by its host */

@@ -25,6 +25,7 @@
 #define SET_LSA 0x4103
 #define IDENTIFY_SWITCH 0x5100
 #define PHYS_PORT_STATE 0x5101
+#define PORT_CONTROL 0x5102
 #define PPB_CONFIG 0x5103
 #define TUNNEL 0x5300
 #define VCS_INFO 0x5200
@@ -946,6 +947,122 @@ static void test_generate_aer(void)
     fixture_stop(&f);
 }
 
+/* Link state flags (PERST#, PRSNT#) and LTSSM state of physical port @port */
+static void port_expect(Fixture *f, uint8_t port, uint16_t flags,
+                        uint8_t ltssm)
+{
+    uint8_t req[2] = { 1, port };
+    uint8_t rsp[4 + 16];
+    size_t len = sizeof(rsp);
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, PHYS_PORT_STATE, req, sizeof(req),
+                                    rsp, &len), ==, CXL_RC_SUCCESS);
+    g_assert_cmpuint(len, ==, sizeof(rsp));
+    g_assert_cmphex(lduw_le_p(rsp + 4 + 0xd), ==, flags);
+    g_assert_cmphex(rsp[4 + 0xb], ==, ltssm);
+}
+
+static void port_control(Fixture *f, uint8_t port, uint8_t opcode)
+{
+    uint8_t req[2] = { port, opcode };
+
+    fm_expect(f, PORT_CONTROL, req, sizeof(req), CXL_RC_SUCCESS, NULL, 0);
+}
+
+/* Data Link Layer Link Active, as the host reads it at a vPPB's port */
+static bool host_link_up(Fixture *f, const char *port_id)
+{
+    int port = cxl_fm_find_id(&f->h, port_id);
+    uint8_t exp = cxl_fm_find_cap(&f->h, port, PCI_CAP_ID_EXP);
+
+    return cxl_fm_cfg_read(&f->h, port, exp + PCI_EXP_LNKSTA, 2) &
+           PCI_EXP_LNKSTA_DLLLA;
+}
+
+#define LINK_PERST 0x02
+#define LINK_PRSNT 0x04
+#define LTSSM_DETECT 0
+#define LTSSM_L0 4
+
+/*
+ * Physical Port Control: PERST# holds a bound device in reset with its
+ * link down, as the host sees it; reset of a PPB resets what is below it.
+ */
+static void test_port_control(void)
+{
+    Fixture f;
+    uint8_t pattern[16] = "PERST# keeps it", readback[16];
+    static const uint8_t usp_perst[2] = { 4, 0 };
+    static const uint8_t bad_port[2] = { 6, 2 };
+    static const uint8_t no_usp[2] = { 6, 2 };
+    static const uint8_t bad_opcode[2] = { 0, 3 };
+    static const uint8_t busy[2] = { 1, 0 };
+    int dev, us0;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 0, 0);
+    os_hot_add(&f, "swport0");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport0"));
+    lsa_access(&f, dev, true, pattern, sizeof(pattern));
+    port_expect(&f, 0, LINK_PRSNT, LTSSM_L0);
+
+    port_control(&f, 0, 0);
+    port_expect(&f, 0, LINK_PERST | LINK_PRSNT, LTSSM_DETECT);
+    g_assert_false(host_link_up(&f, "swport0"));
+    g_assert_cmphex(cxl_fm_cfg_read(&f.h, dev, PCI_COMMAND, 2), ==, 0);
+    /* Asserting again changes nothing */
+    port_control(&f, 0, 0);
+    port_expect(&f, 0, LINK_PERST | LINK_PRSNT, LTSSM_DETECT);
+
+    port_control(&f, 0, 1);
+    port_expect(&f, 0, LINK_PRSNT, LTSSM_L0);
+    g_assert_true(host_link_up(&f, "swport0"));
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport0"));
+    lsa_access(&f, dev, false, readback, sizeof(readback));
+    g_assert_cmpmem(readback, sizeof(readback), pattern, sizeof(pattern));
+
+    /* Reset of the downstream PPB: the device's configuration is reset */
+    g_assert_cmphex(cxl_fm_cfg_read(&f.h, dev, PCI_COMMAND, 2), !=, 0);
+    port_control(&f, 0, 2);
+    g_assert_cmphex(cxl_fm_cfg_read(&f.h, dev, PCI_COMMAND, 2), ==, 0);
+    port_expect(&f, 0, LINK_PRSNT, LTSSM_L0);
+
+    /* PERST# set on an unbound port holds the device once bound */
+    port_control(&f, 2, 0);
+    port_expect(&f, 2, LINK_PERST | LINK_PRSNT, LTSSM_DETECT);
+    fm_bind(&f, 0, 2, 2);
+    g_assert_false(host_link_up(&f, "swport2"));
+    port_expect(&f, 2, LINK_PERST | LINK_PRSNT, LTSSM_DETECT);
+    port_control(&f, 2, 1);
+    g_assert_true(host_link_up(&f, "swport2"));
+
+    /* No PERST# on an upstream port; a bind in progress is busy */
+    fm_expect_rc(&f, PORT_CONTROL, usp_perst, sizeof(usp_perst),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, PORT_CONTROL, bad_port, sizeof(bad_port),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, PORT_CONTROL, bad_opcode, sizeof(bad_opcode),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, PORT_CONTROL, busy, 1, CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fm_bind_start(&f, 0, 1, 1);
+    fm_expect_rc(&f, PORT_CONTROL, busy, sizeof(busy), CXL_RC_BUSY);
+    qtest_clock_step(f.qts, BIND_NS);
+    bg_expect(&f, BIND, 100, CXL_RC_SUCCESS);
+
+    /* Reset of an upstream PPB: its bus numbers are gone */
+    us0 = cxl_fm_find_id(&f.h, "us0");
+    g_assert_cmpint(cxl_fm_secondary_bus(&f.h, us0), !=, 0);
+    port_control(&f, 4, 2);
+    g_assert_cmpint(cxl_fm_secondary_bus(&f.h, us0), ==, 0);
+    fixture_stop(&f);
+
+    /* A VCS without upstream port has no PPB to reset */
+    fixture_start(&f, "usp-ppbs=3,dsp-ppbs=4,local-fm=true", "");
+    fm_expect_rc(&f, PORT_CONTROL, no_usp, sizeof(no_usp),
+                 CXL_RC_INVALID_INPUT);
+    fixture_stop(&f);
+}
+
 /* Send PPB CXL.io Configuration Request to upstream and bound ports */
 static void test_ppb_config(void)
 {
@@ -1324,5 +1441,6 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
     qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);
+    qtest_add_func("/cxl-vcs-switch/fmapi/port-control", test_port_control);
     return g_test_run();
 }

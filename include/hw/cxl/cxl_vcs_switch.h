@@ -68,6 +68,7 @@ typedef struct CXLVCSPhysPort {
     CXLVCSBindState state;
     uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
     uint8_t vppb;
+    bool perst;             /* PERST# asserted by Physical Port Control */
 
     /* The FM-API command in progress on this port, if any */
     CXLCCI *cci;
@@ -132,6 +133,14 @@ CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
                         unsigned vppb, unsigned port, unsigned ld_id);
 CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
                           unsigned vppb, unsigned option);
+/* Physical Port Control (5102h) opcodes */
+enum {
+    CXL_VCS_PORT_ASSERT_PERST = 0,
+    CXL_VCS_PORT_DEASSERT_PERST = 1,
+    CXL_VCS_PORT_RESET = 2,
+};
+CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
+                                unsigned opcode);
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
 
 #endif
