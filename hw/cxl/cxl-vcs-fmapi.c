@@ -24,6 +24,14 @@
 enum {
     INFOSTAT = 0x00,
         #define IS_IDENTIFY 0x01
+    EVENTS = 0x01,
+        #define GET_RECORDS 0x00
+        #define CLEAR_RECORDS 0x01
+        #define GET_INTERRUPT_POLICY 0x02
+        #define SET_INTERRUPT_POLICY 0x03
+    TIMESTAMP = 0x03,
+        #define GET 0x00
+        #define SET 0x01
     TUNNEL = 0x53,
         #define MANAGEMENT_COMMAND 0x00
     PHYSICAL_SWITCH = 0x51,
@@ -718,8 +726,249 @@ static CXLRetCode cmd_vcs_tunnel(const struct cxl_cmd *cmd,
     return CXL_MBOX_SUCCESS;
 }
 
+/*
+ * Event records and logs of the switch: CXL r3.2 sections 8.2.10.2 and
+ * 7.6.8, Tables 7-58 (Physical Switch Event Record) and 7-59 (Virtual CXL
+ * Switch Event Record).  The logs are the switch's, shared by its CCIs.
+ */
+static const QemuUUID cxl_vcs_event_uuid = {
+    .data = UUID(0x40d26425, 0x3396, 0x4c4d,
+                 0xa5, 0xda, 0x3d, 0x47, 0x26, 0x3a, 0xf4, 0x25),
+};
+static const QemuUUID cxl_phys_switch_event_uuid = {
+    .data = UUID(0x77cf9271, 0x9c02, 0x470b,
+                 0x9f, 0xe4, 0xbc, 0x7b, 0x75, 0xf2, 0xda, 0x97),
+};
+
+#define CXL_EVENT_SEVERITY_INFO 0
+#define CXL_EVENT_SEVERITY_WARN 1
+
+typedef struct CXLVCSEventRecord {
+    CXLEventRecordHdr hdr;
+    uint8_t vcs_id;
+    uint8_t vppb_id;
+    uint8_t event_type;
+    uint8_t binding_status;
+    uint8_t port_id;
+    uint8_t ld_id;
+    uint16_t link_control;
+    uint16_t slot_control;
+    uint8_t rsvd[0x46];
+} QEMU_PACKED CXLVCSEventRecord;
+QEMU_BUILD_BUG_ON(sizeof(CXLVCSEventRecord) != CXL_EVENT_RECORD_SIZE);
+
+typedef struct CXLPhysSwitchEventRecord {
+    CXLEventRecordHdr hdr;
+    uint8_t port_id;
+    uint8_t event_type;
+    uint16_t slot_status;
+    uint8_t rsvd;
+    /* Get Physical Port State's port information from byte 1 on */
+    uint8_t port_state[sizeof(CXLPortInfo) - 1];
+    uint8_t rsvd2[0x3c];
+} QEMU_PACKED CXLPhysSwitchEventRecord;
+QEMU_BUILD_BUG_ON(sizeof(CXLPhysSwitchEventRecord) != CXL_EVENT_RECORD_SIZE);
+
+#define CXL_VCS_EVENT_BINDING_CHANGE 0x00
+#define CXL_PHYS_SWITCH_EVENT_LINK_STATE 0x00
+
+static void cxl_vcs_event_insert(CXLVCSSwitch *s, CXLEventLogType log,
+                                 const QemuUUID *uuid, void *record)
+{
+    CXLEventRecordHdr *hdr = record;
+
+    hdr->id = *uuid;
+    hdr->length = CXL_EVENT_RECORD_SIZE;
+    hdr->flags[0] = log == CXL_EVENT_TYPE_INFO ? CXL_EVENT_SEVERITY_INFO :
+                                                 CXL_EVENT_SEVERITY_WARN;
+    cxl_event_insert(&s->events, log, record);
+    trace_cxl_vcs_event(object_get_canonical_path_component(OBJECT(s)), log,
+                        uuid == &cxl_vcs_event_uuid);
+}
+
+/*
+ * A bind or unbind of @p completed, successfully or not, or the host
+ * removed the device: the vPPB's binding and its port's controls now
+ */
+void cxl_vcs_event_binding(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool ok)
+{
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    bool bound = p->state == CXL_VCS_BOUND;
+    CXLVCSEventRecord rec = {
+        .vcs_id = p->vcs,
+        .vppb_id = p->vppb,
+        .event_type = CXL_VCS_EVENT_BINDING_CHANGE,
+        .binding_status = bound ? CXL_VPPB_BOUND_PORT : CXL_VPPB_UNBOUND,
+        .port_id = bound ? p - s->ports : 0xff,
+        .ld_id = 0xff,
+    };
+
+    if (dsp) {
+        stw_le_p(&rec.link_control, cxl_vcs_exp_read(dsp, PCI_EXP_LNKCTL, 2));
+        stw_le_p(&rec.slot_control, cxl_vcs_exp_read(dsp, PCI_EXP_SLTCTL, 2));
+    }
+    cxl_vcs_event_insert(s, ok ? CXL_EVENT_TYPE_INFO : CXL_EVENT_TYPE_WARN,
+                         &cxl_vcs_event_uuid, &rec);
+}
+
+/* The link of physical port @port changed: its state now */
+void cxl_vcs_event_link(CXLVCSSwitch *s, unsigned port)
+{
+    CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
+    CXLPhysSwitchEventRecord rec = {
+        .port_id = port,
+        .event_type = CXL_PHYS_SWITCH_EVENT_LINK_STATE,
+    };
+    CXLPortInfo info;
+
+    if (p && p->state == CXL_VCS_BOUND) {
+        PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+
+        stw_le_p(&rec.slot_status, cxl_vcs_exp_read(dsp, PCI_EXP_SLTSTA, 2));
+    }
+    cxl_vcs_port_info(s, port, &info);
+    memcpy(rec.port_state, (uint8_t *)&info + 1, sizeof(rec.port_state));
+    cxl_vcs_event_insert(s, CXL_EVENT_TYPE_INFO, &cxl_phys_switch_event_uuid,
+                         &rec);
+}
+
+/*
+ * Get Event Records (0100h), within this CCI's response limit.  "More
+ * Event Records" only when some did not fit.
+ */
+static CXLRetCode cmd_vcs_get_events(const struct cxl_cmd *cmd,
+                                     uint8_t *payload_in, size_t len_in,
+                                     uint8_t *payload_out, size_t *len_out,
+                                     CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLGetEventPayload *out = (void *)payload_out;
+    size_t max_recs = (cci->payload_max - CXL_EVENT_PAYLOAD_HDR_SIZE) /
+                      CXL_EVENT_RECORD_SIZE;
+    unsigned count = 0;
+    CXLEvent *ev;
+    CXLRetCode rc;
+
+    memset(out, 0, CXL_EVENT_PAYLOAD_HDR_SIZE);
+    rc = cxl_event_get_records(&s->events, out, payload_in[0],
+                               MIN(max_recs, UINT16_MAX), len_out);
+    if (rc != CXL_MBOX_SUCCESS) {
+        return rc;
+    }
+    QSIMPLEQ_FOREACH(ev, &s->events.event_logs[payload_in[0]].events, node) {
+        count++;
+    }
+    if (count == le16_to_cpu(out->record_count)) {
+        out->flags &= ~CXL_GET_EVENT_FLAG_MORE_RECORDS;
+    }
+    return CXL_MBOX_SUCCESS;
+}
+
+#define CXL_CLEAR_EVENT_ALL 0x01
+
+/* Clear Event Records (0101h), by handle or all of a log */
+static CXLRetCode cmd_vcs_clear_events(const struct cxl_cmd *cmd,
+                                       uint8_t *payload_in, size_t len_in,
+                                       uint8_t *payload_out, size_t *len_out,
+                                       CXLCCI *cci)
+{
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLClearEventPayload *in = (void *)payload_in;
+    g_autofree CXLClearEventPayload *all = NULL;
+    CXLEventLog *log;
+    CXLEvent *ev;
+
+    if (len_in < sizeof(*in)) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    if (in->event_log >= CXL_EVENT_TYPE_MAX) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    if (!(in->clear_flags & CXL_CLEAR_EVENT_ALL)) {
+        if (len_in != sizeof(*in) + sizeof(in->handle[0]) * in->nr_recs) {
+            return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+        }
+        return cxl_event_clear_records(&s->events, in);
+    }
+    /* Clear all, whatever handles are given: every record, in order */
+    log = &s->events.event_logs[in->event_log];
+    all = g_malloc0(sizeof(*all) + sizeof(all->handle[0]) * UINT8_MAX);
+    all->event_log = in->event_log;
+    QSIMPLEQ_FOREACH(ev, &log->events, node) {
+        all->handle[all->nr_recs++] = ev->data.hdr.handle;
+    }
+    return cxl_event_clear_records(&s->events, all);
+}
+
+/*
+ * Get/Set Event Interrupt Policy (0102h/0103h): the switch's CCIs have no
+ * interrupt to signal events with, so every log's setting is "no interrupts"
+ * and only that setting can be made.
+ */
+static CXLRetCode cmd_vcs_get_int_policy(const struct cxl_cmd *cmd,
+                                         uint8_t *payload_in, size_t len_in,
+                                         uint8_t *payload_out,
+                                         size_t *len_out, CXLCCI *cci)
+{
+    memset(payload_out, CXL_INT_NONE, CXL_EVENT_INT_SETTING_MIN_LEN);
+    *len_out = CXL_EVENT_INT_SETTING_MIN_LEN;
+    return CXL_MBOX_SUCCESS;
+}
+
+static CXLRetCode cmd_vcs_set_int_policy(const struct cxl_cmd *cmd,
+                                         uint8_t *payload_in, size_t len_in,
+                                         uint8_t *payload_out,
+                                         size_t *len_out, CXLCCI *cci)
+{
+    if (len_in != CXL_EVENT_INT_SETTING_MIN_LEN &&
+        len_in != sizeof(CXLEventInterruptPolicy)) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    for (size_t i = 0; i < len_in; i++) {
+        if ((payload_in[i] & CXL_EVENT_INT_MODE_MASK) != CXL_INT_NONE) {
+            return CXL_MBOX_INVALID_INPUT;
+        }
+    }
+    return CXL_MBOX_SUCCESS;
+}
+
+/* Get/Set Timestamp (0300h/0301h) of the switch, which event records carry */
+static CXLRetCode cmd_vcs_get_timestamp(const struct cxl_cmd *cmd,
+                                        uint8_t *payload_in, size_t len_in,
+                                        uint8_t *payload_out, size_t *len_out,
+                                        CXLCCI *cci)
+{
+    stq_le_p(payload_out,
+             cxl_device_get_timestamp(&cxl_vcs_from_cci(cci)->events));
+    *len_out = 8;
+    return CXL_MBOX_SUCCESS;
+}
+
+static CXLRetCode cmd_vcs_set_timestamp(const struct cxl_cmd *cmd,
+                                        uint8_t *payload_in, size_t len_in,
+                                        uint8_t *payload_out, size_t *len_out,
+                                        CXLCCI *cci)
+{
+    CXLDeviceState *ds = &cxl_vcs_from_cci(cci)->events;
+
+    ds->timestamp.set = true;
+    ds->timestamp.last_set = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    ds->timestamp.host_set = ldq_le_p(payload_in);
+    return CXL_MBOX_SUCCESS;
+}
+
 static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
     [INFOSTAT][IS_IDENTIFY] = { "IDENTIFY", cmd_vcs_identify, 0, 0 },
+    [EVENTS][GET_RECORDS] = { "EVENTS_GET_RECORDS", cmd_vcs_get_events, 1, 0 },
+    [EVENTS][CLEAR_RECORDS] = { "EVENTS_CLEAR_RECORDS", cmd_vcs_clear_events,
+        ~0, CXL_MBOX_IMMEDIATE_LOG_CHANGE },
+    [EVENTS][GET_INTERRUPT_POLICY] = { "EVENTS_GET_INTERRUPT_POLICY",
+        cmd_vcs_get_int_policy, 0, 0 },
+    [EVENTS][SET_INTERRUPT_POLICY] = { "EVENTS_SET_INTERRUPT_POLICY",
+        cmd_vcs_set_int_policy, ~0, CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
+    [TIMESTAMP][GET] = { "TIMESTAMP_GET", cmd_vcs_get_timestamp, 0, 0 },
+    [TIMESTAMP][SET] = { "TIMESTAMP_SET", cmd_vcs_set_timestamp, 8,
+        CXL_MBOX_IMMEDIATE_POLICY_CHANGE },
     [PHYSICAL_SWITCH][IDENTIFY_SWITCH_DEVICE] = { "IDENTIFY_SWITCH_DEVICE",
         cmd_vcs_identify_switch, 0, 0 },
     [PHYSICAL_SWITCH][GET_PHYSICAL_PORT_STATE] = { "GET_PHYSICAL_PORT_STATE",

@@ -142,6 +142,7 @@ static void cxl_vcs_complete(CXLVCSSwitch *s, CXLVCSPhysPort *p,
     p->cci = NULL;
     p->waiting = false;
     trace_cxl_vcs_complete(cxl_vcs_id(s), p - s->ports, p->state, rc);
+    cxl_vcs_event_binding(s, p, rc == CXL_MBOX_SUCCESS);
     if (cci) {
         cxl_cci_bg_complete(cci, rc);
     }
@@ -164,6 +165,7 @@ static void cxl_vcs_set_perst(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool perst)
     } else {
         pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
     }
+    cxl_vcs_event_link(s, p - s->ports);
 }
 
 /* Attach the device on @p below the vPPB it is being bound to */
@@ -380,6 +382,8 @@ static void cxl_vcs_device_unrealize(DeviceListener *listener,
         p->state = CXL_VCS_UNBOUND;
         if (unbinding) {
             cxl_vcs_complete(s, p, CXL_MBOX_SUCCESS);
+        } else {
+            cxl_vcs_event_binding(s, p, true);
         }
     }
 }
@@ -717,6 +721,7 @@ static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
         s->ports[i].timer = timer_new_ms(QEMU_CLOCK_VIRTUAL,
                                          cxl_vcs_port_timer, &s->ports[i]);
     }
+    cxl_event_init(&s->events, 0);
     s->listener.hide_device = cxl_vcs_hide_device;
     s->listener.unrealize = cxl_vcs_device_unrealize;
     device_listener_register(&s->listener);
@@ -762,6 +767,10 @@ static void cxl_vcs_switch_finalize(Object *obj)
     device_listener_unregister(&s->listener);
     for (unsigned i = 0; i < s->num_dsp; i++) {
         timer_free(s->ports[i].timer);
+    }
+    cxl_discard_all_event_records(&s->events);
+    for (unsigned i = 0; i < CXL_EVENT_TYPE_MAX; i++) {
+        qemu_mutex_destroy(&s->events.event_logs[i].lock);
     }
     g_free(s->ports);
     g_free(s->usp);

@@ -12,6 +12,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/cutils.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -34,6 +35,10 @@
 #define GENERATE_AER 0x5203
 #define GET_EVENT_RECORDS 0x0100
 #define CLEAR_EVENT_RECORDS 0x0101
+#define GET_INT_POLICY 0x0102
+#define SET_INT_POLICY 0x0103
+#define GET_TIMESTAMP 0x0300
+#define SET_TIMESTAMP 0x0301
 #define ADD_DC_RESPONSE 0x4802
 #define RELEASE_DC 0x4803
 #define DCD_INFO 0x5600
@@ -1063,6 +1068,211 @@ static void test_port_control(void)
     fixture_stop(&f);
 }
 
+/* Get Event Records of @log into @buf: the number of records */
+static unsigned events_get(Fixture *f, uint8_t log, uint8_t *buf)
+{
+    size_t len = f->mb.payload_max;
+    unsigned count;
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, GET_EVENT_RECORDS, &log, 1, buf,
+                                    &len), ==, CXL_RC_SUCCESS);
+    count = lduw_le_p(buf + 0x14);
+    g_assert_cmpuint(len, ==, 0x20 + 0x80 * count);
+    return count;
+}
+
+static void events_clear(Fixture *f, uint8_t log, uint8_t flags,
+                         const uint16_t *handles, uint8_t n, uint16_t rc)
+{
+    uint8_t req[6 + 2 * 8] = { log, flags, n };
+
+    g_assert_cmpuint(n, <=, 8);
+    for (int i = 0; i < n; i++) {
+        stw_le_p(req + 6 + 2 * i, handles[i]);
+    }
+    fm_expect_rc(f, CLEAR_EVENT_RECORDS, req, 6 + 2 * n, rc);
+}
+
+/* The common header of an event record, its timestamp left as it is */
+static void event_header(uint8_t *want, const uint8_t *rec,
+                         const uint8_t *uuid, uint8_t severity,
+                         uint16_t handle)
+{
+    memset(want, 0, 0x80);
+    memcpy(want, uuid, 16);
+    want[0x10] = 0x80;
+    want[0x11] = severity;
+    stw_le_p(want + 0x14, handle);
+    memcpy(want + 0x18, rec + 0x18, 8);
+}
+
+static const uint8_t vcs_event_uuid[16] = {
+    0x40, 0xd2, 0x64, 0x25, 0x33, 0x96, 0x4c, 0x4d,
+    0xa5, 0xda, 0x3d, 0x47, 0x26, 0x3a, 0xf4, 0x25,
+};
+static const uint8_t phys_event_uuid[16] = {
+    0x77, 0xcf, 0x92, 0x71, 0x9c, 0x02, 0x47, 0x0b,
+    0x9f, 0xe4, 0xbc, 0x7b, 0x75, 0xf2, 0xda, 0x97,
+};
+
+/*
+ * A Virtual CXL Switch Event Record (binding change), with the Link and
+ * Slot Control of the vPPB's port @port_id as the host reads them
+ */
+static void vcs_record_expect(Fixture *f, const uint8_t *rec, uint8_t sev,
+                              uint16_t handle, uint8_t vcs, uint8_t vppb,
+                              uint8_t status, uint8_t port,
+                              const char *port_id)
+{
+    int dsp = cxl_fm_find_id(&f->h, port_id);
+    uint8_t exp = cxl_fm_find_cap(&f->h, dsp, PCI_CAP_ID_EXP);
+    uint8_t want[0x80];
+
+    event_header(want, rec, vcs_event_uuid, sev, handle);
+    want[0x30] = vcs;
+    want[0x31] = vppb;
+    want[0x33] = status;
+    want[0x34] = port;
+    want[0x35] = 0xff;
+    stw_le_p(want + 0x36, cxl_fm_cfg_read(&f->h, dsp, exp + PCI_EXP_LNKCTL, 2));
+    stw_le_p(want + 0x38, cxl_fm_cfg_read(&f->h, dsp, exp + PCI_EXP_SLTCTL, 2));
+    cxl_fm_assert_bytes(rec, 0x80, want, 0x80);
+    /* Get VCS Info agrees */
+    vppb_expect(f, vcs, vppb, status, port);
+}
+
+/*
+ * A Physical Switch Event Record (link state change) for @port, which
+ * carries what Get Physical Port State reports for it now
+ */
+static void phys_record_expect(Fixture *f, const uint8_t *rec,
+                               uint16_t handle, uint8_t port,
+                               uint16_t slot_status)
+{
+    uint8_t req[2] = { 1, port };
+    uint8_t state[4 + 16];
+    size_t len = sizeof(state);
+    uint8_t want[0x80];
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, PHYS_PORT_STATE, req, sizeof(req),
+                                    state, &len), ==, CXL_RC_SUCCESS);
+    event_header(want, rec, phys_event_uuid, 0, handle);
+    want[0x30] = port;
+    stw_le_p(want + 0x32, slot_status);
+    memcpy(want + 0x35, state + 4 + 1, 15);
+    cxl_fm_assert_bytes(rec, 0x80, want, 0x80);
+}
+
+#define LOG_INFO 0
+#define LOG_WARN 1
+#define TIMESTAMP_SET_NS 0x1000000000ULL
+
+/*
+ * Event records of binds and unbinds, successful (informational log) or
+ * not (warning log), and of link changes; clearing; log overflow
+ */
+static void test_events(void)
+{
+    Fixture f;
+    g_autofree uint8_t *buf = NULL;
+    uint8_t ts[8], policy[4] = { 0 };
+    static const uint8_t msi_policy[4] = { 0x01 };
+    static const uint16_t h12[] = { 1, 2 }, h2[] = { 2 };
+    static const uint8_t bad_log[1] = { 5 };
+    int swport1;
+    uint8_t exp;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    buf = g_malloc0(f.mb.payload_max);
+    stq_le_p(ts, TIMESTAMP_SET_NS);
+    fm_expect(&f, SET_TIMESTAMP, ts, sizeof(ts), CXL_RC_SUCCESS, NULL, 0);
+    fm_expect(&f, GET_TIMESTAMP, NULL, 0, CXL_RC_SUCCESS, ts, sizeof(ts));
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
+    g_assert_true(buffer_is_zero(buf, 0x20));
+
+    /* Interrupts: none to be had */
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, policy, 4);
+    fm_expect_rc(&f, SET_INT_POLICY, policy, 4, CXL_RC_SUCCESS);
+    fm_expect_rc(&f, SET_INT_POLICY, msi_policy, 4, CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, SET_INT_POLICY, policy, 3, CXL_RC_INVALID_PAYLOAD_LENGTH);
+
+    /* A bind, then a surprise unbind */
+    fm_bind(&f, 0, 0, 0);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 1);
+    g_assert_cmphex(buf[0], ==, 0);             /* no more records */
+    vcs_record_expect(&f, buf + 0x20, 0, 1, 0, 0, 0x02, 0, "swport0");
+    g_assert_cmpuint(ldq_le_p(buf + 0x20 + 0x18), ==,
+                     TIMESTAMP_SET_NS + BIND_NS);
+    os_hot_add(&f, "swport0");
+    fm_unbind_start(&f, 0, 0, UNBIND_SURPRISE);
+    bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
+    vcs_record_expect(&f, buf + 0xa0, 0, 2, 0, 0, 0x00, 0xff, "swport0");
+
+    /* Clearing: oldest first, or nothing is cleared */
+    events_clear(&f, LOG_INFO, 0, h2, 1, CXL_RC_INVALID_INPUT);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
+    events_clear(&f, LOG_INFO, 0, h12, 2, CXL_RC_SUCCESS);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
+    g_assert_cmphex(buf[0], ==, 0);
+
+    /* An unbind the host never completes fails: warning log */
+    fm_bind(&f, 0, 0, 0);
+    os_hot_add(&f, "swport0");
+    fm_unbind_start(&f, 0, 0, UNBIND_MANAGED);
+    qtest_clock_step(f.qts, UNBIND_TIMEOUT_NS);
+    bg_expect(&f, UNBIND, 100, CXL_RC_RETRY_REQUIRED);
+    g_assert_cmpuint(events_get(&f, LOG_WARN, buf), ==, 1);
+    vcs_record_expect(&f, buf + 0x20, 1, 1, 0, 0, 0x02, 0, "swport0");
+
+    /* So does a bind into a slot the host has locked */
+    swport1 = cxl_fm_find_id(&f.h, "swport1");
+    exp = cxl_fm_find_cap(&f.h, swport1, PCI_CAP_ID_EXP);
+    cxl_fm_cfg_write(&f.h, swport1, exp + PCI_EXP_SLTCTL,
+                     cxl_fm_cfg_read(&f.h, swport1, exp + PCI_EXP_SLTCTL, 2) |
+                     PCI_EXP_SLTCTL_EIC, 2);
+    g_assert_true(cxl_fm_slot_status(&f.h, swport1) & PCI_EXP_SLTSTA_EIS);
+    fm_bind_start(&f, 0, 1, 1);
+    qtest_clock_step(f.qts, BIND_NS);
+    bg_expect(&f, BIND, 100, CXL_RC_INTERNAL_ERROR);
+    g_assert_cmpuint(events_get(&f, LOG_WARN, buf), ==, 2);
+    vcs_record_expect(&f, buf + 0xa0, 1, 2, 0, 1, 0x00, 0xff, "swport1");
+    events_clear(&f, LOG_WARN, 0x01, NULL, 0, CXL_RC_SUCCESS);
+    g_assert_cmpuint(events_get(&f, LOG_WARN, buf), ==, 0);
+
+    /* PERST#: link state changes of the physical port */
+    port_control(&f, 0, 0);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
+    vcs_record_expect(&f, buf + 0x20, 0, 3, 0, 0, 0x02, 0, "swport0");
+    phys_record_expect(&f, buf + 0xa0, 4, 0,
+                       cxl_fm_slot_status(&f.h, cxl_fm_find_id(&f.h,
+                                                               "swport0")));
+
+    /*
+     * Overflow: the log keeps its 8 oldest records and counts the ones it
+     * could not keep, with the times of the first and the last
+     */
+    for (int i = 1; i <= 9; i++) {
+        port_control(&f, 0, i % 2 ? 1 : 0);
+    }
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 8);
+    g_assert_cmphex(buf[0], ==, 0x01);          /* overflow */
+    g_assert_cmpuint(lduw_le_p(buf + 2), ==, 3);
+    g_assert_cmpuint(ldq_le_p(buf + 4), ==, ldq_le_p(buf + 12));
+    g_assert_cmpuint(ldq_le_p(buf + 4), >=, TIMESTAMP_SET_NS);
+    g_assert_cmpuint(lduw_le_p(buf + 0x20 + 7 * 0x80 + 0x14), ==, 10);
+    events_clear(&f, LOG_INFO, 0x01, NULL, 0, CXL_RC_SUCCESS);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
+    g_assert_cmphex(buf[0], ==, 0);
+    g_assert_cmpuint(lduw_le_p(buf + 2), ==, 0);
+
+    fm_expect_rc(&f, GET_EVENT_RECORDS, bad_log, 1, CXL_RC_INVALID_INPUT);
+    events_clear(&f, 5, 0x01, NULL, 0, CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, CLEAR_EVENT_RECORDS, h12, 3,
+                 CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
 /* Send PPB CXL.io Configuration Request to upstream and bound ports */
 static void test_ppb_config(void)
 {
@@ -1442,5 +1652,6 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
     qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/fmapi/port-control", test_port_control);
+    qtest_add_func("/cxl-vcs-switch/fmapi/events", test_events);
     return g_test_run();
 }

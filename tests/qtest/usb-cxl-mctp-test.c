@@ -587,6 +587,13 @@ static void test_bind_unbind(void)
     static const uint8_t info_req[] = { 1, 1, 1, 0 };
     static const uint8_t bound[] = { 1, 0, 0, 0, 0, 1, 2, 2,
                                      2, 0, 0xff, 0 };
+    static const uint8_t info_log[1] = { 0 };
+    static const uint8_t clear_all[6] = { 0, 0x01 };
+    /* VCS, vPPB, binding change, status, port, LD */
+    static const uint8_t vcs_events[2][6] = {
+        { 0, 1, 0, 2, 0, 0xff },
+        { 0, 1, 0, 0, 0xff, 0xff },
+    };
     g_autoptr(GByteArray) rsp = NULL;
     QDict *resp;
 
@@ -623,6 +630,27 @@ static void test_bind_unbind(void)
                      "{'path': '/machine/peripheral/ep0'}}");
     g_assert_true(qdict_haskey(resp, "error"));
     qobject_unref(resp);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+
+    /*
+     * Over MCTP too, the FM reads the bind's and the unbind's records in
+     * the informational log (type 8, generic commands) and clears them
+     */
+    rsp = cci(&h, 0x08, 0x0100, info_log, 1, 0);
+    g_assert_cmpuint(rsp->len, ==, 13 + 0x20 + 2 * 0x80);
+    g_assert_cmpuint(lduw_le_p(rsp->data + 13 + 0x14), ==, 2);
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *rec = rsp->data + 13 + 0x20 + i * 0x80;
+
+        g_assert_cmphex(rec[0], ==, 0x40);          /* VCS record UUID */
+        g_assert_cmpuint(lduw_le_p(rec + 0x14), ==, i + 1);
+        cxl_fm_assert_bytes(rec + 0x30, 6, vcs_events[i], 6);
+    }
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    rsp = cci(&h, 0x08, 0x0101, clear_all, sizeof(clear_all), 0);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    rsp = cci(&h, 0x08, 0x0100, info_log, 1, 0);
+    g_assert_cmpuint(rsp->len, ==, 13 + 0x20);
     host_stop(&h);
 }
 

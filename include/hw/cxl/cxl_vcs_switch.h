@@ -94,6 +94,12 @@ struct CXLVCSSwitch {
     /* CCIs of other transports (MCTP) that serve this switch */
     GSList *ccis;
 
+    /*
+     * Event logs and timestamp of the switch, shared by its CCIs; only
+     * these parts of the device state are used
+     */
+    CXLDeviceState events;
+
     /* Options being replayed by a bind, let through by hide_device */
     const QDict *replaying;
 
@@ -142,5 +148,9 @@ enum {
 CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
                                 unsigned opcode);
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
+
+/* Event records of the switch (cxl-vcs-fmapi.c) */
+void cxl_vcs_event_binding(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool ok);
+void cxl_vcs_event_link(CXLVCSSwitch *s, unsigned port);
 
 #endif
