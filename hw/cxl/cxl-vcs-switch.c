@@ -143,6 +143,10 @@ static void cxl_vcs_complete(CXLVCSSwitch *s, CXLVCSPhysPort *p,
     p->waiting = false;
     trace_cxl_vcs_complete(cxl_vcs_id(s), p - s->ports, p->state, rc);
     cxl_vcs_event_binding(s, p, rc == CXL_MBOX_SUCCESS);
+    if (rc == CXL_MBOX_SUCCESS) {
+        /* The physical port's link came up or went down with it */
+        cxl_vcs_event_link(s, p - s->ports);
+    }
     if (cci) {
         cxl_cci_bg_complete(cci, rc);
     }
@@ -384,6 +388,7 @@ static void cxl_vcs_device_unrealize(DeviceListener *listener,
             cxl_vcs_complete(s, p, CXL_MBOX_SUCCESS);
         } else {
             cxl_vcs_event_binding(s, p, true);
+            cxl_vcs_event_link(s, i);
         }
     }
 }

@@ -1163,6 +1163,11 @@ static void phys_record_expect(Fixture *f, const uint8_t *rec,
     cxl_fm_assert_bytes(rec, 0x80, want, 0x80);
 }
 
+static uint16_t slot_status(Fixture *f, const char *port_id)
+{
+    return cxl_fm_slot_status(&f->h, cxl_fm_find_id(&f->h, port_id));
+}
+
 #define LOG_INFO 0
 #define LOG_WARN 1
 #define TIMESTAMP_SET_NS 0x1000000000ULL
@@ -1177,7 +1182,7 @@ static void test_events(void)
     g_autofree uint8_t *buf = NULL;
     uint8_t ts[8], policy[4] = { 0 };
     static const uint8_t msi_policy[4] = { 0x01 };
-    static const uint16_t h12[] = { 1, 2 }, h2[] = { 2 };
+    static const uint16_t h1234[] = { 1, 2, 3, 4 }, h2[] = { 2 };
     static const uint8_t bad_log[1] = { 5 };
     int swport1;
     uint8_t exp;
@@ -1196,23 +1201,28 @@ static void test_events(void)
     fm_expect_rc(&f, SET_INT_POLICY, msi_policy, 4, CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, SET_INT_POLICY, policy, 3, CXL_RC_INVALID_PAYLOAD_LENGTH);
 
-    /* A bind, then a surprise unbind */
+    /*
+     * A bind, then a surprise unbind: each changes the vPPB's binding and
+     * the physical port's link
+     */
     fm_bind(&f, 0, 0, 0);
-    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 1);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
     g_assert_cmphex(buf[0], ==, 0);             /* no more records */
     vcs_record_expect(&f, buf + 0x20, 0, 1, 0, 0, 0x02, 0, "swport0");
     g_assert_cmpuint(ldq_le_p(buf + 0x20 + 0x18), ==,
                      TIMESTAMP_SET_NS + BIND_NS);
+    phys_record_expect(&f, buf + 0xa0, 2, 0, slot_status(&f, "swport0"));
     os_hot_add(&f, "swport0");
     fm_unbind_start(&f, 0, 0, UNBIND_SURPRISE);
     bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
-    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
-    vcs_record_expect(&f, buf + 0xa0, 0, 2, 0, 0, 0x00, 0xff, "swport0");
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 4);
+    vcs_record_expect(&f, buf + 0x120, 0, 3, 0, 0, 0x00, 0xff, "swport0");
+    phys_record_expect(&f, buf + 0x1a0, 4, 0, 0);
 
     /* Clearing: oldest first, or nothing is cleared */
     events_clear(&f, LOG_INFO, 0, h2, 1, CXL_RC_INVALID_INPUT);
-    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
-    events_clear(&f, LOG_INFO, 0, h12, 2, CXL_RC_SUCCESS);
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 4);
+    events_clear(&f, LOG_INFO, 0, h1234, 4, CXL_RC_SUCCESS);
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
     g_assert_cmphex(buf[0], ==, 0);
 
@@ -1231,7 +1241,7 @@ static void test_events(void)
     cxl_fm_cfg_write(&f.h, swport1, exp + PCI_EXP_SLTCTL,
                      cxl_fm_cfg_read(&f.h, swport1, exp + PCI_EXP_SLTCTL, 2) |
                      PCI_EXP_SLTCTL_EIC, 2);
-    g_assert_true(cxl_fm_slot_status(&f.h, swport1) & PCI_EXP_SLTSTA_EIS);
+    g_assert_true(slot_status(&f, "swport1") & PCI_EXP_SLTSTA_EIS);
     fm_bind_start(&f, 0, 1, 1);
     qtest_clock_step(f.qts, BIND_NS);
     bg_expect(&f, BIND, 100, CXL_RC_INTERNAL_ERROR);
@@ -1240,13 +1250,11 @@ static void test_events(void)
     events_clear(&f, LOG_WARN, 0x01, NULL, 0, CXL_RC_SUCCESS);
     g_assert_cmpuint(events_get(&f, LOG_WARN, buf), ==, 0);
 
-    /* PERST#: link state changes of the physical port */
+    /* PERST#: a link state change of the physical port */
     port_control(&f, 0, 0);
-    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 2);
-    vcs_record_expect(&f, buf + 0x20, 0, 3, 0, 0, 0x02, 0, "swport0");
-    phys_record_expect(&f, buf + 0xa0, 4, 0,
-                       cxl_fm_slot_status(&f.h, cxl_fm_find_id(&f.h,
-                                                               "swport0")));
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 3);
+    vcs_record_expect(&f, buf + 0x20, 0, 5, 0, 0, 0x02, 0, "swport0");
+    phys_record_expect(&f, buf + 0x120, 7, 0, slot_status(&f, "swport0"));
 
     /*
      * Overflow: the log keeps its 8 oldest records and counts the ones it
@@ -1257,10 +1265,10 @@ static void test_events(void)
     }
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 8);
     g_assert_cmphex(buf[0], ==, 0x01);          /* overflow */
-    g_assert_cmpuint(lduw_le_p(buf + 2), ==, 3);
+    g_assert_cmpuint(lduw_le_p(buf + 2), ==, 4);
     g_assert_cmpuint(ldq_le_p(buf + 4), ==, ldq_le_p(buf + 12));
     g_assert_cmpuint(ldq_le_p(buf + 4), >=, TIMESTAMP_SET_NS);
-    g_assert_cmpuint(lduw_le_p(buf + 0x20 + 7 * 0x80 + 0x14), ==, 10);
+    g_assert_cmpuint(lduw_le_p(buf + 0x20 + 7 * 0x80 + 0x14), ==, 12);
     events_clear(&f, LOG_INFO, 0x01, NULL, 0, CXL_RC_SUCCESS);
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
     g_assert_cmphex(buf[0], ==, 0);
@@ -1268,7 +1276,7 @@ static void test_events(void)
 
     fm_expect_rc(&f, GET_EVENT_RECORDS, bad_log, 1, CXL_RC_INVALID_INPUT);
     events_clear(&f, 5, 0x01, NULL, 0, CXL_RC_INVALID_INPUT);
-    fm_expect_rc(&f, CLEAR_EVENT_RECORDS, h12, 3,
+    fm_expect_rc(&f, CLEAR_EVENT_RECORDS, h1234, 3,
                  CXL_RC_INVALID_PAYLOAD_LENGTH);
     fixture_stop(&f);
 }
@@ -1329,13 +1337,18 @@ static void test_ppb_config(void)
 static void test_host_removal(void)
 {
     Fixture f;
+    g_autofree uint8_t *buf = NULL;
 
     fixture_start(&f, SEED_SWITCH, "");
+    buf = g_malloc0(f.mb.payload_max);
     fm_bind(&f, 1, 3, 3);
     os_hot_add(&f, "swport7");
     cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport7"), false);
     g_assert_false(device_exists(&f, "cxl-dcd2"));
-    vppb_expect(&f, 1, 3, 0x00, 0xff);
+    /* The FM learns of it from the event log */
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 4);
+    vcs_record_expect(&f, buf + 0x120, 0, 3, 1, 3, 0x00, 0xff, "swport7");
+    phys_record_expect(&f, buf + 0x1a0, 4, 3, 0);
     fm_bind(&f, 1, 3, 3);
     g_assert_true(device_exists(&f, "cxl-dcd2"));
     fixture_stop(&f);

@@ -637,14 +637,19 @@ static void test_bind_unbind(void)
      * the informational log (type 8, generic commands) and clears them
      */
     rsp = cci(&h, 0x08, 0x0100, info_log, 1, 0);
-    g_assert_cmpuint(rsp->len, ==, 13 + 0x20 + 2 * 0x80);
-    g_assert_cmpuint(lduw_le_p(rsp->data + 13 + 0x14), ==, 2);
-    for (int i = 0; i < 2; i++) {
+    g_assert_cmpuint(rsp->len, ==, 13 + 0x20 + 4 * 0x80);
+    g_assert_cmpuint(lduw_le_p(rsp->data + 13 + 0x14), ==, 4);
+    for (int i = 0; i < 4; i++) {
         const uint8_t *rec = rsp->data + 13 + 0x20 + i * 0x80;
 
-        g_assert_cmphex(rec[0], ==, 0x40);          /* VCS record UUID */
+        /* A VCS record, then a Physical Switch record for port 0 */
+        g_assert_cmphex(rec[0], ==, i % 2 ? 0x77 : 0x40);
         g_assert_cmpuint(lduw_le_p(rec + 0x14), ==, i + 1);
-        cxl_fm_assert_bytes(rec + 0x30, 6, vcs_events[i], 6);
+        if (i % 2) {
+            g_assert_cmphex(rec[0x30], ==, 0);
+        } else {
+            cxl_fm_assert_bytes(rec + 0x30, 6, vcs_events[i / 2], 6);
+        }
     }
     g_byte_array_unref(g_steal_pointer(&rsp));
     rsp = cci(&h, 0x08, 0x0101, clear_all, sizeof(clear_all), 0);
