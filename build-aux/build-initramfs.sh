@@ -10,7 +10,7 @@ top=$(cd "$here/.." && pwd)
 out=${1:?usage: build-initramfs.sh OUTDIR}
 mkdir -p "$out"
 image="$out/initramfs.cpio.gz"
-key=$( (cat "$top"/guest/init "$top"/guest/tools/*.c "$0";
+key=$( (cat "$top"/guest/init "$top"/guest/tools/*.[ch] "$0";
         dpkg-query -W busybox-static ndctl daxctl) | sha1sum | cut -c1-40)
 if [ -f "$image" ] && [ "$(cat "$out/initramfs.key" 2>/dev/null)" = "$key" ]; then
     echo "$image"

@@ -92,7 +92,7 @@ static int list_extents(int fd)
     printf("%u extent%s (generation %u)\n", n, n == 1 ? "" : "s",
            out[8] | out[9] << 8);
     for (unsigned i = 0; i < n && 16 + 40 * (i + 1) <= len; i++) {
-        printf("  extent: DPA %#llx, length %#llx\n",
+        printf("  extent: DPA 0x%llx, length 0x%llx\n",
                (unsigned long long)ld64(out + 16 + 40 * i),
                (unsigned long long)ld64(out + 16 + 40 * i + 8));
     }
@@ -120,7 +120,7 @@ static int respond(int fd, unsigned type, uint16_t opcode)
         if (rec[0x30] != type) {
             continue;
         }
-        printf("event: %s capacity, extent DPA %#llx, length %#llx\n",
+        printf("event: %s capacity, extent DPA 0x%llx, length 0x%llx\n",
                type == DC_EVENT_ADD ? "add" : "release",
                (unsigned long long)ld64(ext),
                (unsigned long long)ld64(ext + 8));

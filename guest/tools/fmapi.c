@@ -37,6 +37,8 @@
 #include <unistd.h>
 #include <linux/mctp.h>
 
+#include "tool-util.h"
+
 #ifndef AF_MCTP
 #define AF_MCTP 45
 #endif
@@ -46,27 +48,6 @@
 
 #define MCTP_NET 1
 #define MSG_MAX (1 + 12 + 1024)
-
-/*
- * The interface index from sysfs: glibc's if_nametoindex() needs an
- * AF_UNIX or AF_INET socket, which a minimal guest kernel may lack.
- */
-static unsigned ifindex_of(const char *ifname)
-{
-    char path[128];
-    unsigned index = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
-    f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%u", &index) != 1) {
-            index = 0;
-        }
-        fclose(f);
-    }
-    return index;
-}
 
 static const char *const rc_names[] = {
     "Success", "Background Command Started", "Invalid Input",
@@ -229,6 +210,9 @@ static int report(const char *what, unsigned rc)
     return rc != 0;
 }
 
+/* Argument @i of the command line, a number from 0 to @max */
+#define NUM(what, i, max) parse_num("fmapi", what, argv[i], max)
+
 int main(int argc, char **argv)
 {
     uint8_t in[260], out[MSG_MAX];
@@ -241,9 +225,13 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!strcmp(argv[1], "assign")) {
-        return cmd_assign(argv[2], strtoul(argv[3], NULL, 0));
+        if (argc != 4) {
+            fprintf(stderr, "usage: fmapi assign IFNAME EID\n");
+            return 2;
+        }
+        return cmd_assign(argv[2], NUM("EID", 3, 0xfe));
     }
-    eid = strtoul(argv[2], NULL, 0);
+    eid = NUM("EID", 2, 0xfe);
 
     if (!strcmp(argv[1], "identify")) {
         rc = cci(eid, 0x0001, NULL, 0, out, &len);
@@ -275,7 +263,7 @@ int main(int argc, char **argv)
         };
         in[0] = n;
         for (int i = 0; i < n; i++) {
-            in[1 + i] = strtoul(argv[3 + i], NULL, 0);
+            in[1 + i] = NUM("port", 3 + i, 0xff);
         }
         rc = cci(eid, 0x5101, in, 1 + n, out, &len);
         for (int i = 0; !rc && i < n && (size_t)(4 + 16 * i + 16) <= len;
@@ -296,7 +284,7 @@ int main(int argc, char **argv)
         in[1] = 255;
         in[2] = n;
         for (int i = 0; i < n; i++) {
-            in[3 + i] = strtoul(argv[3 + i], NULL, 0);
+            in[3 + i] = NUM("VCS", 3 + i, 0xff);
         }
         rc = cci(eid, 0x5200, in, 3 + n, out, &len);
         for (int i = 0; !rc && i < out[0] && off + 4 <= len; i++) {
@@ -321,9 +309,8 @@ int main(int argc, char **argv)
         return report("Get Virtual CXL Switch Info", rc);
     }
     if (!strcmp(argv[1], "bind") && n == 3) {
-        uint8_t req[6] = { strtoul(argv[3], NULL, 0),
-                           strtoul(argv[4], NULL, 0),
-                           strtoul(argv[5], NULL, 0), 0, 0xff, 0xff };
+        uint8_t req[6] = { NUM("VCS", 3, 0xff), NUM("vPPB", 4, 0xff),
+                           NUM("port", 5, 0xff), 0, 0xff, 0xff };
 
         rc = cci(eid, 0x5201, req, sizeof(req), out, &len);
         report("Bind vPPB", rc);
@@ -333,9 +320,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!strcmp(argv[1], "unbind") && n == 3) {
-        uint8_t req[3] = { strtoul(argv[3], NULL, 0),
-                           strtoul(argv[4], NULL, 0),
-                           strtoul(argv[5], NULL, 0) };
+        uint8_t req[3] = { NUM("VCS", 3, 0xff), NUM("vPPB", 4, 0xff),
+                           NUM("option", 5, 0xf) };
 
         rc = cci(eid, 0x5202, req, sizeof(req), out, &len);
         report("Unbind vPPB", rc);
@@ -347,14 +333,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "tunnel") && n >= 2 && n < 200) {
         /* Port, target type 0, size, then a whole CCI request message */
-        unsigned opcode = strtoul(argv[4], NULL, 0), pl = n - 2;
-        uint8_t req[4 + 12 + 200] = { strtoul(argv[3], NULL, 0), 0,
+        unsigned opcode = NUM("opcode", 4, 0xffff), pl = n - 2;
+        uint8_t req[4 + 12 + 200] = { NUM("port", 3, 0xff), 0,
                                       (12 + pl) & 0xff, (12 + pl) >> 8,
                                       0, 1, 0, opcode & 0xff, opcode >> 8,
                                       pl & 0xff, pl >> 8, 0 };
 
         for (unsigned i = 0; i < pl; i++) {
-            req[16 + i] = strtoul(argv[5 + i], NULL, 0);
+            req[16 + i] = NUM("payload byte", 5 + i, 0xff);
         }
         rc = cci(eid, 0x5300, req, 16 + pl, out, &len);
         if (!rc && len >= 16) {

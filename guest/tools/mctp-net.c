@@ -23,30 +23,11 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "tool-util.h"
+
 #ifndef AF_MCTP
 #define AF_MCTP 45
 #endif
-
-/*
- * The interface index from sysfs: glibc's if_nametoindex() needs an
- * AF_UNIX or AF_INET socket, which a minimal guest kernel may lack.
- */
-static unsigned ifindex_of(const char *ifname)
-{
-    char path[128];
-    unsigned index = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", ifname);
-    f = fopen(path, "r");
-    if (f) {
-        if (fscanf(f, "%u", &index) != 1) {
-            index = 0;
-        }
-        fclose(f);
-    }
-    return index;
-}
 
 struct req {
     struct nlmsghdr nh;
@@ -128,7 +109,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mctp-net: %s needs an EID\n", argv[1]);
         return 2;
     }
-    eid = strtoul(argv[3], NULL, 0);
+    eid = parse_num("mctp-net", "EID", argv[3], 0xfe);
     if (!strcmp(argv[1], "addr")) {
         r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.ifa));
         r.nh.nlmsg_type = RTM_NEWADDR;
