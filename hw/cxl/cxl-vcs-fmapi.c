@@ -15,6 +15,7 @@
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/pcie_aer.h"
+#include "hw/pci/msix.h"
 #include "hw/pci-bridge/cxl_upstream_port.h"
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_mailbox.h"
@@ -781,7 +782,12 @@ static void cxl_vcs_event_insert(CXLVCSSwitch *s, CXLEventLogType log,
     hdr->length = CXL_EVENT_RECORD_SIZE;
     hdr->flags[0] = log == CXL_EVENT_TYPE_INFO ? CXL_EVENT_SEVERITY_INFO :
                                                  CXL_EVENT_SEVERITY_WARN;
-    cxl_event_insert(&s->events, log, record);
+    /* The log was empty: signal it where the FM asked for that */
+    if (cxl_event_insert(&s->events, log, record) && s->mbox &&
+        s->events.event_logs[log].irq_enabled &&
+        msix_enabled(PCI_DEVICE(s->mbox))) {
+        msix_notify(PCI_DEVICE(s->mbox), s->events.event_logs[log].irq_vec);
+    }
     trace_cxl_vcs_event(object_get_canonical_path_component(OBJECT(s)), log,
                         uuid == &cxl_vcs_event_uuid);
 }
@@ -901,16 +907,25 @@ static CXLRetCode cmd_vcs_clear_events(const struct cxl_cmd *cmd,
 }
 
 /*
- * Get/Set Event Interrupt Policy (0102h/0103h): the switch's CCIs have no
- * interrupt to signal events with, so every log's setting is "no interrupts"
- * and only that setting can be made.
+ * Get/Set Event Interrupt Policy (0102h/0103h) of the informational,
+ * warning, failure and fatal logs.  MSI/MSI-X interrupts come from the
+ * switch mailbox CCI's function, on the vectors Get reports; MCTP has no
+ * interrupt, nor has a switch without a mailbox.  The switch has no
+ * dynamic capacity log: its setting, if given, must be "no interrupts".
  */
 static CXLRetCode cmd_vcs_get_int_policy(const struct cxl_cmd *cmd,
                                          uint8_t *payload_in, size_t len_in,
                                          uint8_t *payload_out,
                                          size_t *len_out, CXLCCI *cci)
 {
-    memset(payload_out, CXL_INT_NONE, CXL_EVENT_INT_SETTING_MIN_LEN);
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+
+    for (int i = 0; i < CXL_EVENT_INT_SETTING_MIN_LEN; i++) {
+        CXLEventLog *log = &s->events.event_logs[i];
+
+        payload_out[i] = log->irq_enabled ?
+                         CXL_EVENT_INT_SETTING(log->irq_vec) : CXL_INT_NONE;
+    }
     *len_out = CXL_EVENT_INT_SETTING_MIN_LEN;
     return CXL_MBOX_SUCCESS;
 }
@@ -920,14 +935,24 @@ static CXLRetCode cmd_vcs_set_int_policy(const struct cxl_cmd *cmd,
                                          uint8_t *payload_out,
                                          size_t *len_out, CXLCCI *cci)
 {
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+
     if (len_in != CXL_EVENT_INT_SETTING_MIN_LEN &&
         len_in != sizeof(CXLEventInterruptPolicy)) {
         return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
     }
     for (size_t i = 0; i < len_in; i++) {
-        if ((payload_in[i] & CXL_EVENT_INT_MODE_MASK) != CXL_INT_NONE) {
+        uint8_t mode = payload_in[i] & CXL_EVENT_INT_MODE_MASK;
+
+        if (mode != CXL_INT_NONE &&
+            (mode != CXL_INT_MSI_MSIX || !s->mbox ||
+             i >= CXL_EVENT_INT_SETTING_MIN_LEN)) {
             return CXL_MBOX_INVALID_INPUT;
         }
+    }
+    for (int i = 0; i < CXL_EVENT_INT_SETTING_MIN_LEN; i++) {
+        s->events.event_logs[i].irq_enabled =
+            (payload_in[i] & CXL_EVENT_INT_MODE_MASK) == CXL_INT_MSI_MSIX;
     }
     return CXL_MBOX_SUCCESS;
 }

@@ -726,7 +726,7 @@ static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
         s->ports[i].timer = timer_new_ms(QEMU_CLOCK_VIRTUAL,
                                          cxl_vcs_port_timer, &s->ports[i]);
     }
-    cxl_event_init(&s->events, 0);
+    cxl_event_init(&s->events, CXL_VCS_EVENT_MSIX_FIRST);
     s->listener.hide_device = cxl_vcs_hide_device;
     s->listener.unrealize = cxl_vcs_device_unrealize;
     device_listener_register(&s->listener);

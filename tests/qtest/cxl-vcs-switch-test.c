@@ -1181,7 +1181,6 @@ static void test_events(void)
     Fixture f;
     g_autofree uint8_t *buf = NULL;
     uint8_t ts[8], policy[4] = { 0 };
-    static const uint8_t msi_policy[4] = { 0x01 };
     static const uint16_t h1234[] = { 1, 2, 3, 4 }, h2[] = { 2 };
     static const uint8_t bad_log[1] = { 5 };
     int swport1;
@@ -1195,10 +1194,9 @@ static void test_events(void)
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
     g_assert_true(buffer_is_zero(buf, 0x20));
 
-    /* Interrupts: none to be had */
+    /* No interrupts until the FM asks for them */
     fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, policy, 4);
     fm_expect_rc(&f, SET_INT_POLICY, policy, 4, CXL_RC_SUCCESS);
-    fm_expect_rc(&f, SET_INT_POLICY, msi_policy, 4, CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, SET_INT_POLICY, policy, 3, CXL_RC_INVALID_PAYLOAD_LENGTH);
 
     /*
@@ -1278,6 +1276,73 @@ static void test_events(void)
     events_clear(&f, 5, 0x01, NULL, 0, CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, CLEAR_EVENT_RECORDS, h1234, 3,
                  CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
+/* Guest memory the switch's MSI-X messages are sent to, and their data */
+#define MSI_ADDR 0x200000
+#define MSI_DATA 0xc0ffee
+
+/*
+ * Event interrupts: MSI-X from the switch mailbox CCI's function, on the
+ * vector Get Event Interrupt Policy reports, when a log that the FM asked
+ * interrupts for stops being empty
+ */
+static void test_event_interrupts(void)
+{
+    Fixture f;
+    static const uint8_t none[4];
+    static const uint8_t info_msi[4] = { 0x01 };
+    /* vector 4, MSI/MSI-X */
+    static const uint8_t info_msi_4[4] = { 0x41 };
+    static const uint8_t info_fw[4] = { 0x02 };
+    static const uint8_t dcd_msi[5] = { 0, 0, 0, 0, 0x01 };
+    uint32_t tbl;
+    uint64_t vec4;
+    uint8_t cap;
+    int mbox;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    mbox = cxl_fm_find(&f.h, MBOX_CCI_VID, MBOX_CCI_DID, 0);
+    cap = cxl_fm_find_cap(&f.h, mbox, PCI_CAP_ID_MSIX);
+    g_assert_cmpuint(cxl_fm_cfg_read(&f.h, mbox, cap + PCI_MSIX_FLAGS, 2) &
+                     PCI_MSIX_FLAGS_QSIZE, ==, 7);
+    tbl = cxl_fm_cfg_read(&f.h, mbox, cap + PCI_MSIX_TABLE, 4);
+    vec4 = cxl_fm_bar(&f.h, mbox, tbl & PCI_MSIX_TABLE_BIR) +
+           (tbl & PCI_MSIX_TABLE_OFFSET) + 4 * PCI_MSIX_ENTRY_SIZE;
+    qtest_writel(f.qts, vec4 + PCI_MSIX_ENTRY_LOWER_ADDR, MSI_ADDR);
+    qtest_writel(f.qts, vec4 + PCI_MSIX_ENTRY_UPPER_ADDR, 0);
+    qtest_writel(f.qts, vec4 + PCI_MSIX_ENTRY_DATA, MSI_DATA);
+    qtest_writel(f.qts, vec4 + PCI_MSIX_ENTRY_VECTOR_CTRL, 0);
+    cxl_fm_cfg_write(&f.h, mbox, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE,
+                     2);
+
+    fm_expect_rc(&f, SET_INT_POLICY, info_msi, 4, CXL_RC_SUCCESS);
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4, 4);
+    fm_expect_rc(&f, SET_INT_POLICY, info_fw, 4, CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, SET_INT_POLICY, dcd_msi, 5, CXL_RC_INVALID_INPUT);
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4, 4);
+
+    /* The bind's first record signals; the next ones find a log in use */
+    qtest_writel(f.qts, MSI_ADDR, 0);
+    fm_bind(&f, 0, 0, 0);
+    g_assert_cmphex(qtest_readl(f.qts, MSI_ADDR), ==, MSI_DATA);
+    qtest_writel(f.qts, MSI_ADDR, 0);
+    port_control(&f, 0, 0);
+    g_assert_cmphex(qtest_readl(f.qts, MSI_ADDR), ==, 0);
+
+    /* Once the FM has emptied the log, the next record signals again */
+    events_clear(&f, LOG_INFO, 0x01, NULL, 0, CXL_RC_SUCCESS);
+    port_control(&f, 0, 1);
+    g_assert_cmphex(qtest_readl(f.qts, MSI_ADDR), ==, MSI_DATA);
+
+    /* No interrupts asked for: none sent */
+    fm_expect_rc(&f, SET_INT_POLICY, none, 4, CXL_RC_SUCCESS);
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, none, 4);
+    events_clear(&f, LOG_INFO, 0x01, NULL, 0, CXL_RC_SUCCESS);
+    qtest_writel(f.qts, MSI_ADDR, 0);
+    port_control(&f, 0, 0);
+    g_assert_cmphex(qtest_readl(f.qts, MSI_ADDR), ==, 0);
     fixture_stop(&f);
 }
 
@@ -1666,5 +1731,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/fmapi/port-control", test_port_control);
     qtest_add_func("/cxl-vcs-switch/fmapi/events", test_events);
+    qtest_add_func("/cxl-vcs-switch/fmapi/event-interrupts",
+                   test_event_interrupts);
     return g_test_run();
 }

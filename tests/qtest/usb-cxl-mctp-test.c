@@ -589,6 +589,7 @@ static void test_bind_unbind(void)
                                      2, 0, 0xff, 0 };
     static const uint8_t info_log[1] = { 0 };
     static const uint8_t clear_all[6] = { 0, 0x01 };
+    static const uint8_t msi_policy[4] = { 0x01 };
     /* VCS, vPPB, binding change, status, port, LD */
     static const uint8_t vcs_events[2][6] = {
         { 0, 1, 0, 2, 0, 0xff },
@@ -656,6 +657,11 @@ static void test_bind_unbind(void)
     g_byte_array_unref(g_steal_pointer(&rsp));
     rsp = cci(&h, 0x08, 0x0100, info_log, 1, 0);
     g_assert_cmpuint(rsp->len, ==, 13 + 0x20);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+
+    /* Without a switch mailbox CCI there is no interrupt to ask for */
+    rsp = cci(&h, 0x08, 0x0103, msi_policy, sizeof(msi_policy),
+              CXL_RC_INVALID_INPUT);
     host_stop(&h);
 }
 

@@ -149,6 +149,13 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
                                 unsigned opcode);
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
 
+/*
+ * MSI-X vectors of a cxl-switch-mailbox-cci: the switch's event logs
+ * signal on vectors 4 (informational) to 7 (fatal)
+ */
+#define CXL_SWCCI_MSIX_VECTORS 8
+#define CXL_VCS_EVENT_MSIX_FIRST 4
+
 /* Event records of the switch (cxl-vcs-fmapi.c) */
 void cxl_vcs_event_binding(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool ok);
 void cxl_vcs_event_link(CXLVCSSwitch *s, unsigned port);
