@@ -772,6 +772,7 @@ QEMU_BUILD_BUG_ON(sizeof(CXLPhysSwitchEventRecord) != CXL_EVENT_RECORD_SIZE);
 
 #define CXL_VCS_EVENT_BINDING_CHANGE 0x00
 #define CXL_PHYS_SWITCH_EVENT_LINK_STATE 0x00
+#define CXL_PHYS_SWITCH_EVENT_SLOT_STATUS 0x01
 
 static void cxl_vcs_event_insert(CXLVCSSwitch *s, CXLEventLogType log,
                                  const QemuUUID *uuid, void *record)
@@ -817,13 +818,18 @@ void cxl_vcs_event_binding(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool ok)
                          &cxl_vcs_event_uuid, &rec);
 }
 
-/* The link of physical port @port changed: its state now */
-void cxl_vcs_event_link(CXLVCSSwitch *s, unsigned port)
+/*
+ * Physical port @port changed: its link, or with @hot_add, its slot, which
+ * a device was added to (presence detected, and changed).  The record
+ * carries the port's state now.
+ */
+void cxl_vcs_event_port(CXLVCSSwitch *s, unsigned port, bool hot_add)
 {
     CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
     CXLPhysSwitchEventRecord rec = {
         .port_id = port,
-        .event_type = CXL_PHYS_SWITCH_EVENT_LINK_STATE,
+        .event_type = hot_add ? CXL_PHYS_SWITCH_EVENT_SLOT_STATUS :
+                                CXL_PHYS_SWITCH_EVENT_LINK_STATE,
     };
     CXLPortInfo info;
 
@@ -831,6 +837,8 @@ void cxl_vcs_event_link(CXLVCSSwitch *s, unsigned port)
         PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
 
         stw_le_p(&rec.slot_status, cxl_vcs_exp_read(dsp, PCI_EXP_SLTSTA, 2));
+    } else if (hot_add) {
+        stw_le_p(&rec.slot_status, PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC);
     }
     cxl_vcs_port_info(s, port, &info);
     memcpy(rec.port_state, (uint8_t *)&info + 1, sizeof(rec.port_state));

@@ -145,7 +145,7 @@ static void cxl_vcs_complete(CXLVCSSwitch *s, CXLVCSPhysPort *p,
     cxl_vcs_event_binding(s, p, rc == CXL_MBOX_SUCCESS);
     if (rc == CXL_MBOX_SUCCESS) {
         /* The physical port's link came up or went down with it */
-        cxl_vcs_event_link(s, p - s->ports);
+        cxl_vcs_event_port(s, p - s->ports, false);
     }
     if (cci) {
         cxl_cci_bg_complete(cci, rc);
@@ -169,7 +169,7 @@ static void cxl_vcs_set_perst(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool perst)
     } else {
         pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
     }
-    cxl_vcs_event_link(s, p - s->ports);
+    cxl_vcs_event_port(s, p - s->ports, false);
 }
 
 /* Attach the device on @p below the vPPB it is being bound to */
@@ -388,7 +388,7 @@ static void cxl_vcs_device_unrealize(DeviceListener *listener,
             cxl_vcs_complete(s, p, CXL_MBOX_SUCCESS);
         } else {
             cxl_vcs_event_binding(s, p, true);
-            cxl_vcs_event_link(s, i);
+            cxl_vcs_event_port(s, i, false);
         }
     }
 }
@@ -458,6 +458,10 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
     p->opts = qdict_clone_shallow(opts);
     p->from_json = from_json;
     trace_cxl_vcs_hide(cxl_vcs_id(s), dsppb, id);
+    if (phase_check(PHASE_MACHINE_READY)) {
+        /* device_add at run time: a hot-add to the physical port */
+        cxl_vcs_event_port(s, dsppb, true);
+    }
     return true;
 }
 

@@ -1142,11 +1142,12 @@ static void vcs_record_expect(Fixture *f, const uint8_t *rec, uint8_t sev,
 }
 
 /*
- * A Physical Switch Event Record (link state change) for @port, which
+ * A Physical Switch Event Record (@type 0 link state change, 1 slot
+ * status updated) for @port, which
  * carries what Get Physical Port State reports for it now
  */
 static void phys_record_expect(Fixture *f, const uint8_t *rec,
-                               uint16_t handle, uint8_t port,
+                               uint16_t handle, uint8_t port, uint8_t type,
                                uint16_t slot_status)
 {
     uint8_t req[2] = { 1, port };
@@ -1158,6 +1159,7 @@ static void phys_record_expect(Fixture *f, const uint8_t *rec,
                                     state, &len), ==, CXL_RC_SUCCESS);
     event_header(want, rec, phys_event_uuid, 0, handle);
     want[0x30] = port;
+    want[0x31] = type;
     stw_le_p(want + 0x32, slot_status);
     memcpy(want + 0x35, state + 4 + 1, 15);
     cxl_fm_assert_bytes(rec, 0x80, want, 0x80);
@@ -1209,13 +1211,13 @@ static void test_events(void)
     vcs_record_expect(&f, buf + 0x20, 0, 1, 0, 0, 0x02, 0, "swport0");
     g_assert_cmpuint(ldq_le_p(buf + 0x20 + 0x18), ==,
                      TIMESTAMP_SET_NS + BIND_NS);
-    phys_record_expect(&f, buf + 0xa0, 2, 0, slot_status(&f, "swport0"));
+    phys_record_expect(&f, buf + 0xa0, 2, 0, 0, slot_status(&f, "swport0"));
     os_hot_add(&f, "swport0");
     fm_unbind_start(&f, 0, 0, UNBIND_SURPRISE);
     bg_expect(&f, UNBIND, 100, CXL_RC_SUCCESS);
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 4);
     vcs_record_expect(&f, buf + 0x120, 0, 3, 0, 0, 0x00, 0xff, "swport0");
-    phys_record_expect(&f, buf + 0x1a0, 4, 0, 0);
+    phys_record_expect(&f, buf + 0x1a0, 4, 0, 0, 0);
 
     /* Clearing: oldest first, or nothing is cleared */
     events_clear(&f, LOG_INFO, 0, h2, 1, CXL_RC_INVALID_INPUT);
@@ -1252,7 +1254,7 @@ static void test_events(void)
     port_control(&f, 0, 0);
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 3);
     vcs_record_expect(&f, buf + 0x20, 0, 5, 0, 0, 0x02, 0, "swport0");
-    phys_record_expect(&f, buf + 0x120, 7, 0, slot_status(&f, "swport0"));
+    phys_record_expect(&f, buf + 0x120, 7, 0, 0, slot_status(&f, "swport0"));
 
     /*
      * Overflow: the log keeps its 8 oldest records and counts the ones it
@@ -1276,6 +1278,39 @@ static void test_events(void)
     events_clear(&f, 5, 0x01, NULL, 0, CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, CLEAR_EVENT_RECORDS, h1234, 3,
                  CXL_RC_INVALID_PAYLOAD_LENGTH);
+    fixture_stop(&f);
+}
+
+/*
+ * A device added at run time to an unbound physical port: the FM learns
+ * of it from a Physical Switch Event Record, and can bind it
+ */
+static void test_event_hot_add(void)
+{
+    Fixture f;
+    g_autofree uint8_t *buf = NULL;
+    QDict *resp;
+
+    fixture_start(&f, "usp-ppbs=2,dsp-ppbs=5,local-fm=true", "");
+    buf = g_malloc0(f.mb.payload_max);
+    resp = qtest_qmp(f.qts, "{'execute': 'object-add', 'arguments': "
+                     "{'qom-type': 'memory-backend-ram', 'id': 'hot-mem',"
+                     " 'size': 268435456}}");
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    resp = qtest_qmp(f.qts, "{'execute': 'device_add', 'arguments': "
+                     "{'driver': 'cxl-type3', 'id': 'cxl-hot',"
+                     " 'volatile-memdev': 'hot-mem', 'vcs': 'vcs0',"
+                     " 'dsppb': 4}}");
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    g_assert_false(device_exists(&f, "cxl-hot"));
+
+    g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 1);
+    phys_record_expect(&f, buf + 0x20, 1, 4, 1,
+                       PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC);
+    fm_bind(&f, 0, 3, 4);
+    g_assert_true(device_exists(&f, "cxl-hot"));
     fixture_stop(&f);
 }
 
@@ -1413,7 +1448,7 @@ static void test_host_removal(void)
     /* The FM learns of it from the event log */
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 4);
     vcs_record_expect(&f, buf + 0x120, 0, 3, 1, 3, 0x00, 0xff, "swport7");
-    phys_record_expect(&f, buf + 0x1a0, 4, 3, 0);
+    phys_record_expect(&f, buf + 0x1a0, 4, 3, 0, 0);
     fm_bind(&f, 1, 3, 3);
     g_assert_true(device_exists(&f, "cxl-dcd2"));
     fixture_stop(&f);
@@ -1731,6 +1766,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/fmapi/port-control", test_port_control);
     qtest_add_func("/cxl-vcs-switch/fmapi/events", test_events);
+    qtest_add_func("/cxl-vcs-switch/fmapi/event-hot-add", test_event_hot_add);
     qtest_add_func("/cxl-vcs-switch/fmapi/event-interrupts",
                    test_event_interrupts);
     return g_test_run();

@@ -158,6 +158,6 @@ const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
 
 /* Event records of the switch (cxl-vcs-fmapi.c) */
 void cxl_vcs_event_binding(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool ok);
-void cxl_vcs_event_link(CXLVCSSwitch *s, unsigned port);
+void cxl_vcs_event_port(CXLVCSSwitch *s, unsigned port, bool hot_add);
 
 #endif
