@@ -1116,6 +1116,39 @@ static const uint8_t phys_event_uuid[16] = {
 };
 
 /*
+ * Identify Switch Device's vPPB counts agree with Get VCS Info over all
+ * VCSs: total vPPBs, and bound ones (binding status 2)
+ */
+static void identify_agrees(Fixture *f)
+{
+    uint8_t sw[0x49], req[3 + 255], rsp[2048];
+    size_t sw_len = sizeof(sw), len = sizeof(rsp), off = 4;
+    unsigned total = 0, bound = 0;
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, IDENTIFY_SWITCH, NULL, 0, sw,
+                                    &sw_len), ==, CXL_RC_SUCCESS);
+    req[0] = 0;
+    req[1] = 255;
+    req[2] = sw[3];
+    for (int i = 0; i < sw[3]; i++) {
+        req[3 + i] = i;
+    }
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, VCS_INFO, req, 3 + sw[3], rsp,
+                                    &len), ==, CXL_RC_SUCCESS);
+    for (int i = 0; i < rsp[0]; i++) {
+        uint8_t n = rsp[off + 3];
+
+        total += n;
+        for (int j = 0; j < n; j++) {
+            bound += rsp[off + 4 + 4 * j] == 0x02;
+        }
+        off += 4 + 4 * n;
+    }
+    g_assert_cmpuint(lduw_le_p(sw + 0x44), ==, total);
+    g_assert_cmpuint(lduw_le_p(sw + 0x46), ==, bound);
+}
+
+/*
  * A Virtual CXL Switch Event Record (binding change), with the Link and
  * Slot Control of the vPPB's port @port_id as the host reads them
  */
@@ -1137,8 +1170,9 @@ static void vcs_record_expect(Fixture *f, const uint8_t *rec, uint8_t sev,
     stw_le_p(want + 0x36, cxl_fm_cfg_read(&f->h, dsp, exp + PCI_EXP_LNKCTL, 2));
     stw_le_p(want + 0x38, cxl_fm_cfg_read(&f->h, dsp, exp + PCI_EXP_SLTCTL, 2));
     cxl_fm_assert_bytes(rec, 0x80, want, 0x80);
-    /* Get VCS Info agrees */
+    /* Get VCS Info and Identify Switch Device agree */
     vppb_expect(f, vcs, vppb, status, port);
+    identify_agrees(f);
 }
 
 /*
@@ -1163,6 +1197,7 @@ static void phys_record_expect(Fixture *f, const uint8_t *rec,
     stw_le_p(want + 0x32, slot_status);
     memcpy(want + 0x35, state + 4 + 1, 15);
     cxl_fm_assert_bytes(rec, 0x80, want, 0x80);
+    identify_agrees(f);
 }
 
 static uint16_t slot_status(Fixture *f, const char *port_id)
