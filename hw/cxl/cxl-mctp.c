@@ -22,6 +22,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "hw/cxl/cxl_mailbox.h"
 #include "hw/cxl/cxl_mctp.h"
 #include "trace.h"
 
@@ -60,24 +61,32 @@
 #define MCTP_SET_EID_FORCE 1
 #define MCTP_SET_EID_DISCOVERED 3
 
-/* CCI message header, CXL r3.2 Table 7-14 */
-#define CXL_CCI_HDR_LEN 12
-#define CXL_CCI_CAT_REQ 0
-#define CXL_CCI_CAT_RSP 1
-#define CXL_CCI_BO (1 << 23)
-
 /* Largest packet payload a DSP0283 1.0 packet can carry: 255 - 4 - 4 */
 #define CXL_MCTP_TX_PAYLOAD_MAX 247
 
-void cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, CXLCCI *cci,
-                   CXLMCTPSendFn *send, CXLMCTPBusyFn *busy, void *opaque)
+bool cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, const char *target,
+                   DeviceState *intf, CXLMCTPSendFn *send,
+                   CXLMCTPBusyFn *busy, void *opaque, Error **errp)
 {
+    static const CXLCCITransport transport = { .event_vector = -1 };
+
+    ep->target = cxl_cci_target_open(target, intf, CXL_MCTP_PAYLOAD_MAX, true,
+                                     &transport, errp);
+    if (!ep->target) {
+        return false;
+    }
     ep->name = name;
-    ep->cci = cci;
     ep->send = send;
     ep->busy = busy;
     ep->opaque = opaque;
     cxl_mctp_reset(ep);
+    return true;
+}
+
+void cxl_mctp_cleanup(CXLMCTPEndpoint *ep)
+{
+    cxl_cci_target_close(ep->target);
+    ep->target = NULL;
 }
 
 void cxl_mctp_reset(CXLMCTPEndpoint *ep)
@@ -220,46 +229,45 @@ static bool cxl_mctp_is_fmapi_set(uint8_t set)
 static void cxl_mctp_cci(CXLMCTPEndpoint *ep, const uint8_t *msg, size_t len,
                          uint8_t src, uint8_t tag)
 {
-    g_autofree uint8_t *rsp = g_malloc0(1 + CXL_CCI_HDR_LEN +
+    const CXLCCIMessage *req = (const void *)(msg + 1);
+    g_autofree uint8_t *rsp = g_malloc0(1 + sizeof(CXLCCIMessage) +
                                         CXL_MCTP_PAYLOAD_MAX);
-    const uint8_t *hdr = msg + 1;
-    uint8_t *out = rsp + 1 + CXL_CCI_HDR_LEN;
+    CXLCCIMessage *hdr = (void *)(rsp + 1);
+    CXLCCI *cci = cxl_cci_target_cci(ep->target);
     uint8_t type = msg[0];
     size_t pl_len, len_out = 0;
     bool bg_started = false;
     uint16_t rc;
 
-    if (len < 1 + CXL_CCI_HDR_LEN || (hdr[0] & 0xf) != CXL_CCI_CAT_REQ) {
+    if (len < 1 + sizeof(*req) ||
+        (req->category & CXL_CCI_CAT_MASK) != CXL_CCI_CAT_REQ) {
         trace_cxl_mctp_drop(ep->name, "CCI message is not a request");
         return;
     }
-    if (!ep->cci) {
+    if (!cci) {
         trace_cxl_mctp_drop(ep->name, "the target is gone");
         return;
     }
-    pl_len = (hdr[5] | hdr[6] << 8 | hdr[7] << 16) & 0x1fffff;
-    trace_cxl_mctp_cci(ep->name, type, hdr[4] << 8 | hdr[3], pl_len);
-    if (1 + CXL_CCI_HDR_LEN + pl_len != len) {
+    pl_len = cxl_cci_msg_payload_len(req);
+    trace_cxl_mctp_cci(ep->name, type, req->command_set << 8 | req->command,
+                       pl_len);
+    if (1 + sizeof(*req) + pl_len != len) {
         rc = CXL_MBOX_INVALID_PAYLOAD_LENGTH;
-    } else if (cxl_mctp_is_fmapi_set(hdr[4]) !=
+    } else if (cxl_mctp_is_fmapi_set(req->command_set) !=
                (type == MCTP_MSG_CXL_FMAPI)) {
         rc = CXL_MBOX_UNSUPPORTED;
     } else {
-        /* The handlers may write up to the CCI's response limit */
-        g_autofree uint8_t *in = g_memdup2(msg + 1 + CXL_CCI_HDR_LEN,
-                                           MAX(pl_len, 1));
+        /* Handlers may read a whole payload's worth: zeroes past ours */
+        g_autofree uint8_t *in = g_malloc0(CXL_MAILBOX_MAX_PAYLOAD_SIZE);
 
-        rc = cxl_process_cci_message(ep->cci, hdr[4], hdr[3], pl_len, in,
-                                     &len_out, out, &bg_started);
+        memcpy(in, req->payload, pl_len);
+        rc = cxl_process_cci_message(cci, req->command_set, req->command,
+                                     pl_len, in, &len_out, hdr->payload,
+                                     &bg_started);
     }
     rsp[0] = type;
-    rsp[1] = CXL_CCI_CAT_RSP;
-    rsp[2] = hdr[1];            /* tag */
-    rsp[4] = hdr[3];            /* command */
-    rsp[5] = hdr[4];            /* command set */
-    st24_le_p(rsp + 6, len_out | (bg_started ? CXL_CCI_BO : 0));
-    stw_le_p(rsp + 9, rc);
-    cxl_mctp_send(ep, src, tag, rsp, 1 + CXL_CCI_HDR_LEN + len_out);
+    cxl_cci_msg_set_response(hdr, req, rc, len_out, bg_started);
+    cxl_mctp_send(ep, src, tag, rsp, 1 + sizeof(*hdr) + len_out);
 }
 
 static void cxl_mctp_message(CXLMCTPEndpoint *ep)

@@ -13,7 +13,7 @@
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
 #include "hw/pci-bridge/cxl_upstream_port.h"
-#include "hw/cxl/cxl_vcs_switch.h"
+#include "cxl-vcs.h"
 
 static const CxlVcsBindingState cxl_vcs_qapi_state[] = {
     [CXL_VCS_UNBOUND] = CXL_VCS_BINDING_STATE_UNBOUND,
@@ -36,7 +36,8 @@ static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
     }
     for (unsigned vppb = 0; vppb < n; vppb++) {
         CxlVcsVppbInfo *v = g_new0(CxlVcsVppbInfo, 1);
-        CXLVCSPhysPort *p = cxl_vcs_vppb_binding(s, vcs, vppb);
+        int port = cxl_vcs_vppb_binding(s, vcs, vppb);
+        CXLVCSPhysPort *p = port >= 0 ? &s->ports[port] : NULL;
         const char *dev = p ? cxl_vcs_device_id(p) : NULL;
         PCIDevice *dsp = cxl_vcs_vppb_port(s, vcs, vppb);
 
@@ -46,7 +47,7 @@ static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
         if (p) {
             v->state = cxl_vcs_qapi_state[p->state];
             v->has_phys_port = true;
-            v->phys_port = p - s->ports;
+            v->phys_port = port;
             v->device = g_strdup(dev);
         }
         QAPI_LIST_APPEND(tail, v);

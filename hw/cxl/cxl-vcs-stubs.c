@@ -24,35 +24,25 @@ void cxl_vcs_usp_exit(CXLUpstreamPort *usp)
 {
 }
 
+bool cxl_vcs_dsp_realize(PCIDevice *dsp, Error **errp)
+{
+    return true;
+}
+
 bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
                               uint32_t dsppb, Error **errp)
 {
     return true;
 }
 
-CXLCCI *cxl_vcs_mailbox_cci(CXLVCSSwitch *s, DeviceState *mbox,
-                            Error **errp)
+/* No cxl-vcs-switch object can exist to be a CCI target */
+CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
+                         size_t payload_max, const CXLCCITransport *t)
 {
     g_assert_not_reached();
 }
 
-void cxl_vcs_mailbox_cci_release(DeviceState *mbox)
-{
-}
-
-void cxl_vcs_init_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
-                      size_t payload_max)
-{
-    g_assert_not_reached();
-}
-
-void cxl_vcs_add_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
-                     size_t payload_max)
-{
-    g_assert_not_reached();
-}
-
-void cxl_vcs_remove_cci(CXLVCSSwitch *s, CXLCCI *cci)
+void cxl_vcs_close_cci(CXLCCI *cci)
 {
     g_assert_not_reached();
 }

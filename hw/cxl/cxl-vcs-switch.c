@@ -1,5 +1,6 @@
 /*
- * CXL multi-VCS switch object (cxl-vcs-switch)
+ * CXL multi-VCS switch object (cxl-vcs-switch): its properties and its
+ * topology
  *
  * A physical CXL switch whose upstream PPBs each form one Virtual CXL
  * Switch (VCS).  Numbering, as FM-API commands see it:
@@ -8,11 +9,8 @@
  *  - the upstream ports follow them: dsp-ppbs .. dsp-ppbs + usp-ppbs - 1,
  *    VCS n being the cxl-upstream with usppb=n;
  *  - a VCS's vPPBs are the cxl-downstream ports below its upstream port,
- *    vPPB n being the one with port=n.
- *
- * Devices on physical downstream ports are hidden at startup.  Binding a
- * port to a vPPB realizes the device below that vPPB's cxl-downstream
- * port, which the host sees as a PCIe hot-add; unbinding removes it.
+ *    vPPB n being the one with port=n.  Their number is fixed once the
+ *    machine is ready.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -20,35 +18,35 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/cutils.h"
-#include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
-#include "qobject/qnum.h"
-#include "qobject/qstring.h"
 #include "qom/object_interfaces.h"
-#include "monitor/qdev.h"
 #include "system/system.h"
 #include "hw/pci/pci_bridge.h"
-#include "hw/sysbus.h"
 #include "hw/pci/pcie.h"
 #include "hw/pci/pcie_port.h"
 #include "hw/pci-bridge/cxl_upstream_port.h"
 #include "hw/cxl/cxl.h"
-#include "hw/cxl/cxl_vcs_switch.h"
-#include "trace.h"
-
-/* Time from Bind vPPB to the device being attached: link training */
-#define CXL_VCS_LINK_UP_MS 100
-/* How long an unbind waits for the host to take the link down */
-#define CXL_VCS_UNBIND_TIMEOUT_MS 30000
+#include "cxl-vcs.h"
 
 static QTAILQ_HEAD(, CXLVCSSwitch) cxl_vcs_switches =
     QTAILQ_HEAD_INITIALIZER(cxl_vcs_switches);
 
-static const char *cxl_vcs_id(CXLVCSSwitch *s)
+const char *cxl_vcs_id(CXLVCSSwitch *s)
 {
     return object_get_canonical_path_component(OBJECT(s));
+}
+
+/* The switch after @s, or the first one if @s is NULL */
+CXLVCSSwitch *cxl_vcs_switch_next(CXLVCSSwitch *s)
+{
+    return s ? QTAILQ_NEXT(s, next) : QTAILQ_FIRST(&cxl_vcs_switches);
+}
+
+/* @cci is one the switch opened (cxl_vcs_open_cci) */
+CXLVCSSwitch *cxl_vcs_from_cci(CXLCCI *cci)
+{
+    return container_of(cci, CXLVCSCCI, cci)->sw;
 }
 
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p)
@@ -59,22 +57,18 @@ const char *cxl_vcs_device_id(CXLVCSPhysPort *p)
     return p->opts ? qdict_get_try_str(p->opts, "id") : NULL;
 }
 
-/* The switch after @s, or the first one if @s is NULL */
-CXLVCSSwitch *cxl_vcs_switch_next(CXLVCSSwitch *s)
+/* Bound: the host has the device, even while it is asked to give it up */
+bool cxl_vcs_port_bound(CXLVCSPhysPort *p)
 {
-    return s ? QTAILQ_NEXT(s, next) : QTAILQ_FIRST(&cxl_vcs_switches);
+    return p->state == CXL_VCS_BOUND || p->state == CXL_VCS_UNBIND_IN_PROGRESS;
 }
 
-CXLVCSSwitch *cxl_vcs_from_cci(CXLCCI *cci)
+static PCIBus *cxl_vcs_usp_bus(CXLVCSSwitch *s, unsigned vcs)
 {
-    CXLVCSSwitch *s;
-
-    QTAILQ_FOREACH(s, &cxl_vcs_switches, next) {
-        if (cci == &s->mbox_cci || g_slist_find(s->ccis, cci)) {
-            return s;
-        }
+    if (vcs >= s->num_usp || !s->usp[vcs]) {
+        return NULL;
     }
-    return NULL;
+    return pci_bridge_get_sec_bus(PCI_BRIDGE(s->usp[vcs]));
 }
 
 static void cxl_vcs_count_dsp(PCIBus *bus, PCIDevice *dev, void *opaque)
@@ -86,15 +80,7 @@ static void cxl_vcs_count_dsp(PCIBus *bus, PCIDevice *dev, void *opaque)
     }
 }
 
-static PCIBus *cxl_vcs_usp_bus(CXLVCSSwitch *s, unsigned vcs)
-{
-    if (vcs >= s->num_usp || !s->usp[vcs]) {
-        return NULL;
-    }
-    return pci_bridge_get_sec_bus(PCI_BRIDGE(s->usp[vcs]));
-}
-
-unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs)
+static unsigned cxl_vcs_count_vppbs(CXLVCSSwitch *s, unsigned vcs)
 {
     PCIBus *bus = cxl_vcs_usp_bus(s, vcs);
     unsigned count = 0;
@@ -105,11 +91,15 @@ unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs)
     return count;
 }
 
-/*
- * The cxl-downstream port of a vPPB; NULL if there is none, which the
- * checks at startup rule out for vPPB ids below cxl_vcs_num_vppbs()
- * unless ports are hot-plugged later.
- */
+unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs)
+{
+    if (vcs >= s->num_usp || !s->usp[vcs]) {
+        return 0;
+    }
+    return s->ready ? s->num_vppbs[vcs] : cxl_vcs_count_vppbs(s, vcs);
+}
+
+/* The cxl-downstream port of a vPPB; NULL if there is none */
 PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
 {
     PCIBus *bus = cxl_vcs_usp_bus(s, vcs);
@@ -119,348 +109,103 @@ PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
     return dsp && object_dynamic_cast(OBJECT(dsp), TYPE_CXL_DSP) ? dsp : NULL;
 }
 
-CXLVCSPhysPort *cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs,
-                                     unsigned vppb)
+int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
 {
     for (unsigned i = 0; i < s->num_dsp; i++) {
         CXLVCSPhysPort *p = &s->ports[i];
 
         if (p->state != CXL_VCS_UNBOUND && p->vcs == vcs && p->vppb == vppb) {
-            return p;
+            return i;
         }
+    }
+    return -1;
+}
+
+/*
+ * The PCI function of a physical port's PPB: an upstream port's
+ * cxl-upstream; for a downstream port bound to a vPPB, the vPPB's
+ * cxl-downstream, which stands for both in this model.
+ */
+PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
+{
+    if (port < s->num_dsp) {
+        CXLVCSPhysPort *p = &s->ports[port];
+
+        return p->state == CXL_VCS_UNBOUND ? NULL :
+               cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    }
+    if (port < s->num_dsp + s->num_usp && s->usp[port - s->num_dsp]) {
+        return PCI_DEVICE(s->usp[port - s->num_dsp]);
     }
     return NULL;
 }
 
-/* Finish the FM-API command in progress on @p with @rc */
-static void cxl_vcs_complete(CXLVCSSwitch *s, CXLVCSPhysPort *p,
-                             CXLRetCode rc)
-{
-    CXLCCI *cci = p->cci;
+/* Get Physical Port State, CXL r3.2 Tables 7-22 and 7-23 */
+#define CXL_PORT_CONFIG_DISABLED 0x0
+#define CXL_PORT_CONFIG_BIND_IN_PROGRESS 0x1
+#define CXL_PORT_CONFIG_UNBIND_IN_PROGRESS 0x2
+#define CXL_PORT_CONFIG_DSP 0x3
+#define CXL_PORT_CONFIG_USP 0x4
+#define CXL_PORT_DEVICE_T3_SLD 0x4
+#define CXL_PORT_MODE_68B_VH 0x2
+#define CXL_PORT_CXL_VERSIONS 0x2
+#define CXL_PORT_LTSSM_DETECT 0x0
+#define CXL_PORT_LTSSM_L0 0x4
+#define CXL_PORT_LINK_PERST (1 << 1)
+#define CXL_PORT_LINK_PRSNT (1 << 2)
 
-    timer_del(p->timer);
-    p->cci = NULL;
-    p->waiting = false;
-    trace_cxl_vcs_complete(cxl_vcs_id(s), p - s->ports, p->state, rc);
-    cxl_vcs_event_binding(s, p, rc == CXL_MBOX_SUCCESS);
-    if (rc == CXL_MBOX_SUCCESS) {
-        /* The physical port's link came up or went down with it */
-        cxl_vcs_event_port(s, p - s->ports, false);
-    }
-    if (cci) {
-        cxl_cci_bg_complete(cci, rc);
-    }
+static bool cxl_vcs_link_active(PCIDevice *port)
+{
+    return port->config_read(port, port->exp.exp_cap + PCI_EXP_LNKSTA, 2) &
+           PCI_EXP_LNKSTA_DLLLA;
 }
 
-/*
- * PERST# of bound port @p: the link below the vPPB's port goes down or
- * comes back up, the device is reset on either edge so that it leaves
- * reset in its initial state, whatever was written to it meanwhile.
- */
-static void cxl_vcs_set_perst(CXLVCSSwitch *s, CXLVCSPhysPort *p, bool perst)
+bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st)
 {
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
-    uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
+    *st = (CXLSwitchPort) {
+        .ltssm_state = CXL_PORT_LTSSM_DETECT,
+    };
+    if (port < s->num_dsp) {
+        CXLVCSPhysPort *p = &s->ports[port];
+        static const uint8_t config[] = {
+            [CXL_VCS_UNBOUND] = CXL_PORT_CONFIG_DSP,
+            [CXL_VCS_BIND_IN_PROGRESS] = CXL_PORT_CONFIG_BIND_IN_PROGRESS,
+            [CXL_VCS_BOUND] = CXL_PORT_CONFIG_DSP,
+            [CXL_VCS_UNBIND_IN_PROGRESS] = CXL_PORT_CONFIG_UNBIND_IN_PROGRESS,
+        };
 
-    trace_cxl_vcs_perst(cxl_vcs_id(s), p - s->ports, perst);
-    pci_device_reset(PCI_DEVICE(p->dev));
-    if (perst) {
-        pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+        st->config_state = config[p->state];
+        st->cxl_versions = CXL_PORT_CXL_VERSIONS;
+        if (p->opts) {
+            st->connected_cxl_version = CXL_PORT_MODE_68B_VH;
+            st->connected_device_type = CXL_PORT_DEVICE_T3_SLD;
+            st->link_state |= CXL_PORT_LINK_PRSNT;
+        }
+        if (p->dev) {
+            /* Bound: the link is the one below the vPPB's port */
+            st->ppb = cxl_vcs_ppb(s, port);
+            st->link_up = cxl_vcs_link_active(st->ppb);
+        }
+        if (p->perst || (p->opts && !p->dev)) {
+            /* Unbound, the device is held in reset, its link down */
+            st->link_state |= CXL_PORT_LINK_PERST;
+        }
+    } else if (port < s->num_dsp + s->num_usp) {
+        st->ppb = cxl_vcs_ppb(s, port);
+        if (!st->ppb) {
+            st->config_state = CXL_PORT_CONFIG_DISABLED;
+            return true;
+        }
+        st->config_state = CXL_PORT_CONFIG_USP;
+        st->connected_cxl_version = CXL_PORT_MODE_68B_VH;
+        st->cxl_versions = CXL_PORT_CXL_VERSIONS;
+        st->link_state = CXL_PORT_LINK_PRSNT;
+        st->link_up = true;
     } else {
-        pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
-    }
-    cxl_vcs_event_port(s, p - s->ports, false);
-}
-
-/* Attach the device on @p below the vPPB it is being bound to */
-static void cxl_vcs_attach(CXLVCSSwitch *s, CXLVCSPhysPort *p)
-{
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
-    BusState *bus;
-    QDict *opts;
-    DeviceState *dev;
-    Error *err = NULL;
-
-    if (!dsp) {
-        error_setg(&err, "vPPB %u of VCS %u is gone", p->vppb, p->vcs);
-        goto fail;
-    }
-    bus = BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)));
-    opts = qdict_clone_shallow(p->opts);
-    qdict_put_str(opts, "bus", bus->name);
-    s->replaying = opts;
-    dev = qdev_device_add_from_qdict(opts, p->from_json, &err);
-    s->replaying = NULL;
-    qobject_unref(opts);
-    if (!dev) {
-        goto fail;
-    }
-    object_unref(OBJECT(dev));
-    p->dev = dev;
-    p->state = CXL_VCS_BOUND;
-    if (p->perst) {
-        cxl_vcs_set_perst(s, p, true);
-    }
-    cxl_vcs_complete(s, p, CXL_MBOX_SUCCESS);
-    return;
-
-fail:
-    error_prepend(&err, "cxl-vcs-switch '%s': binding physical port %td to "
-                  "vPPB %u of VCS %u: ", cxl_vcs_id(s), p - s->ports, p->vppb,
-                  p->vcs);
-    warn_report_err(err);
-    p->state = CXL_VCS_UNBOUND;
-    cxl_vcs_complete(s, p, CXL_MBOX_INTERNAL_ERROR);
-}
-
-/* Start the removal of the device on @p for the unbind in progress */
-static void cxl_vcs_detach(CXLVCSSwitch *s, CXLVCSPhysPort *p)
-{
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
-    Error *err = NULL;
-
-    switch (p->unbind_option) {
-    case CXL_VCS_UNBIND_SURPRISE:
-        /* Unrealizes the device: cxl_vcs_device_unrealize() completes */
-        pcie_cap_slot_surprise_unplug(dsp);
-        return;
-    case CXL_VCS_UNBIND_MANAGED:
-        qdev_unplug(p->dev, &err);
-        if (err) {
-            /* e.g. the host is busy with the slot: try again later */
-            warn_report_err(err);
-            p->state = CXL_VCS_BOUND;
-            cxl_vcs_complete(s, p, CXL_MBOX_RETRY_REQUIRED);
-            return;
-        }
-        trace_cxl_vcs_unbind_requested(cxl_vcs_id(s), p->vcs, p->vppb);
-        break;
-    case CXL_VCS_UNBIND_WAIT_LINK_DOWN:
-        break;
-    }
-    /* The device is gone already if the slot was powered off */
-    if (p->state == CXL_VCS_UNBIND_IN_PROGRESS) {
-        p->waiting = true;
-        if (p->cci) {
-            p->cci->bg.complete_pct = 50;
-        }
-        timer_mod(p->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
-                  CXL_VCS_UNBIND_TIMEOUT_MS);
-    }
-}
-
-static void cxl_vcs_port_timer(void *opaque)
-{
-    CXLVCSPhysPort *p = opaque;
-    CXLVCSSwitch *s = p->sw;
-
-    if (p->state == CXL_VCS_BIND_IN_PROGRESS) {
-        cxl_vcs_attach(s, p);
-    } else if (!p->waiting) {
-        cxl_vcs_detach(s, p);
-    } else {
-        /* The host did not take the link down: the vPPB stays bound */
-        trace_cxl_vcs_unbind_timeout(cxl_vcs_id(s), p->vcs, p->vppb);
-        p->state = CXL_VCS_BOUND;
-        cxl_vcs_complete(s, p, CXL_MBOX_RETRY_REQUIRED);
-    }
-}
-
-CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
-                        unsigned vppb, unsigned port, unsigned ld_id)
-{
-    CXLVCSPhysPort *p, *bound;
-
-    if (!cxl_vcs_vppb_port(s, vcs, vppb) || port >= s->num_dsp) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    p = &s->ports[port];
-    /* Only single logical devices: nothing to bind on an empty port */
-    if (ld_id != CXL_VCS_LD_ID_NONE || !p->opts) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    bound = cxl_vcs_vppb_binding(s, vcs, vppb);
-    if (p->state == CXL_VCS_BIND_IN_PROGRESS ||
-        p->state == CXL_VCS_UNBIND_IN_PROGRESS ||
-        (bound && bound->state != CXL_VCS_BOUND)) {
-        return CXL_MBOX_BUSY;
-    }
-    if (p->state == CXL_VCS_BOUND || bound) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-
-    trace_cxl_vcs_bind(cxl_vcs_id(s), vcs, vppb, port);
-    p->state = CXL_VCS_BIND_IN_PROGRESS;
-    p->vcs = vcs;
-    p->vppb = vppb;
-    p->cci = cci;
-    cxl_cci_bg_await(cci);
-    timer_mod(p->timer,
-              qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + CXL_VCS_LINK_UP_MS);
-    return CXL_MBOX_BG_STARTED;
-}
-
-CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
-                          unsigned vppb, unsigned option)
-{
-    CXLVCSPhysPort *p;
-
-    if (!cxl_vcs_vppb_port(s, vcs, vppb) || option > CXL_VCS_UNBIND_SURPRISE) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    p = cxl_vcs_vppb_binding(s, vcs, vppb);
-    if (!p) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    if (p->state != CXL_VCS_BOUND) {
-        return CXL_MBOX_BUSY;
-    }
-
-    trace_cxl_vcs_unbind(cxl_vcs_id(s), vcs, vppb, p - s->ports, option);
-    p->state = CXL_VCS_UNBIND_IN_PROGRESS;
-    p->unbind_option = option;
-    p->cci = cci;
-    cxl_cci_bg_await(cci);
-    /* Act once the command has returned Background Command Started */
-    timer_mod(p->timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL));
-    return CXL_MBOX_BG_STARTED;
-}
-
-/*
- * Physical Port Control (5102h).  PERST# is the downstream side's signal,
- * so only reset applies to upstream ports.  On an unbound port the device
- * is held in reset anyway; the PERST# setting applies once it is bound.
- */
-CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
-                                unsigned opcode)
-{
-    CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
-    bool bound = p && p->state == CXL_VCS_BOUND;
-
-    if (port >= s->num_dsp + s->num_usp || opcode > CXL_VCS_PORT_RESET ||
-        (!p && (opcode != CXL_VCS_PORT_RESET || !s->usp[port - s->num_dsp]))) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    if (p && (p->state == CXL_VCS_BIND_IN_PROGRESS ||
-              p->state == CXL_VCS_UNBIND_IN_PROGRESS)) {
-        return CXL_MBOX_BUSY;
-    }
-    trace_cxl_vcs_port_control(cxl_vcs_id(s), port, opcode);
-    switch (opcode) {
-    case CXL_VCS_PORT_ASSERT_PERST:
-    case CXL_VCS_PORT_DEASSERT_PERST:
-        if (p->perst != (opcode == CXL_VCS_PORT_ASSERT_PERST)) {
-            p->perst = !p->perst;
-            if (bound) {
-                cxl_vcs_set_perst(s, p, p->perst);
-            }
-        }
-        break;
-    case CXL_VCS_PORT_RESET:
-        if (!p) {
-            /* The upstream PPB and, below it, its whole VCS */
-            pci_device_reset(PCI_DEVICE(s->usp[port - s->num_dsp]));
-        } else if (bound && !p->perst) {
-            pci_device_reset(PCI_DEVICE(p->dev));
-        }
-        break;
-    }
-    return CXL_MBOX_SUCCESS;
-}
-
-/* A bound device was unrealized: by an unbind, or by its host */
-static void cxl_vcs_device_unrealize(DeviceListener *listener,
-                                     DeviceState *dev)
-{
-    CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
-
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        CXLVCSPhysPort *p = &s->ports[i];
-        bool unbinding = p->state == CXL_VCS_UNBIND_IN_PROGRESS;
-
-        if (p->dev != dev) {
-            continue;
-        }
-        trace_cxl_vcs_released(cxl_vcs_id(s), i, p->vcs, p->vppb);
-        p->dev = NULL;
-        p->state = CXL_VCS_UNBOUND;
-        if (unbinding) {
-            cxl_vcs_complete(s, p, CXL_MBOX_SUCCESS);
-        } else {
-            cxl_vcs_event_binding(s, p, true);
-            cxl_vcs_event_port(s, i, false);
-        }
-    }
-}
-
-/* dsppb= as given on the command line (string) or in JSON (number) */
-static bool cxl_vcs_opts_dsppb(const QDict *opts, uint64_t *dsppb)
-{
-    QObject *obj = qdict_get(opts, "dsppb");
-    QString *str = qobject_to(QString, obj);
-    QNum *num = qobject_to(QNum, obj);
-
-    if (str) {
-        return !qemu_strtou64(qstring_get_str(str), NULL, 0, dsppb);
-    }
-    return num && qnum_get_try_uint(num, dsppb);
-}
-
-static bool cxl_vcs_hide_device(DeviceListener *listener,
-                                const QDict *opts, bool from_json,
-                                Error **errp)
-{
-    CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
-    const char *driver = qdict_get_try_str(opts, "driver");
-    const char *vcs = qdict_get_try_str(opts, "vcs");
-    const char *id = qdict_get_try_str(opts, "id");
-    ObjectClass *oc;
-    CXLVCSPhysPort *p;
-    uint64_t dsppb;
-
-    if (!driver || !vcs || opts == s->replaying ||
-        object_resolve_path_type(vcs, TYPE_CXL_VCS_SWITCH, NULL) !=
-        OBJECT(s)) {
         return false;
     }
-    oc = object_class_by_name(driver);
-    if (!oc || !object_class_dynamic_cast(oc, TYPE_CXL_TYPE3)) {
-        return false;
-    }
-    id = id ? id : "";
-    if (!qdict_haskey(opts, "dsppb")) {
-        error_setg(errp, "%s '%s': vcs=%s needs dsppb= (0-%u)",
-                   driver, id, vcs, s->num_dsp - 1);
-        return false;
-    }
-    if (!cxl_vcs_opts_dsppb(opts, &dsppb) || dsppb >= s->num_dsp) {
-        QObject *val = qdict_get(opts, "dsppb");
-        QString *str = qobject_to(QString, val);
-        g_autofree char *num = str ? NULL :
-            qnum_to_string(qobject_to(QNum, val));
-
-        error_setg(errp, "%s '%s': dsppb %s out of range (0-%u)", driver, id,
-                   str ? qstring_get_str(str) : num, s->num_dsp - 1);
-        return false;
-    }
-    p = &s->ports[dsppb];
-    if (p->opts) {
-        error_setg(errp, "%s '%s': dsppb %" PRIu64 " of cxl-vcs-switch '%s' "
-                   "is already used by '%s'", driver, id, dsppb,
-                   cxl_vcs_id(s), cxl_vcs_device_id(p) ?: "");
-        return false;
-    }
-    if (qdict_haskey(opts, "bus")) {
-        error_setg(errp, "%s '%s': bus= cannot be combined with vcs=: a "
-                   "bind chooses the vPPB it is attached below", driver, id);
-        return false;
-    }
-    p->opts = qdict_clone_shallow(opts);
-    p->from_json = from_json;
-    trace_cxl_vcs_hide(cxl_vcs_id(s), dsppb, id);
-    if (phase_check(PHASE_MACHINE_READY)) {
-        /* device_add at run time: a hot-add to the physical port */
-        cxl_vcs_event_port(s, dsppb, true);
+    if (st->link_up) {
+        st->ltssm_state = CXL_PORT_LTSSM_L0;
     }
     return true;
 }
@@ -507,6 +252,74 @@ void cxl_vcs_usp_exit(CXLUpstreamPort *usp)
     }
 }
 
+/* The VCS whose upstream port @dsp is below, or -1 */
+static int cxl_vcs_of_dsp(PCIDevice *dsp, CXLVCSSwitch **sp)
+{
+    PCIDevice *up = pci_bridge_get_device(pci_get_bus(dsp));
+    CXLUpstreamPort *usp;
+
+    if (!up || !object_dynamic_cast(OBJECT(up), TYPE_CXL_USP)) {
+        return -1;
+    }
+    usp = CXL_USP(up);
+    if (!usp->vcs || usp->usppb >= usp->vcs->num_usp ||
+        usp->vcs->usp[usp->usppb] != usp) {
+        return -1;
+    }
+    *sp = usp->vcs;
+    return usp->usppb;
+}
+
+/* Another cxl-downstream with the port number of @dsp below the same USP */
+static void cxl_vcs_find_twin(PCIBus *bus, PCIDevice *dev, void *opaque)
+{
+    PCIDevice **twin = opaque;
+
+    if (dev != twin[0] && !twin[1] &&
+        object_dynamic_cast(OBJECT(dev), TYPE_CXL_DSP) &&
+        PCIE_PORT(dev)->port == PCIE_PORT(twin[0])->port) {
+        twin[1] = dev;
+    }
+}
+
+bool cxl_vcs_dsp_realize(PCIDevice *dsp, Error **errp)
+{
+    const char *id = DEVICE(dsp)->id;
+    unsigned port = PCIE_PORT(dsp)->port;
+    PCIDevice *twin[2] = { dsp, NULL };
+    CXLVCSSwitch *s;
+    int vcs = cxl_vcs_of_dsp(dsp, &s);
+    const char *usp_id;
+
+    if (vcs < 0) {
+        return true;
+    }
+    usp_id = DEVICE(s->usp[vcs])->id ?: "";
+    /* A bind finds the bus below a vPPB by name, as bus= does */
+    if (!id) {
+        error_setg(errp, "cxl-downstream below VCS %d (cxl-upstream '%s'), "
+                   "port %u: needs an id, by which a bind finds its bus",
+                   vcs, usp_id, port);
+        return false;
+    }
+    if (s->ready && port >= s->num_vppbs[vcs]) {
+        error_setg(errp, "cxl-downstream '%s': port %u below VCS %d "
+                   "(cxl-upstream '%s') is beyond the vPPB count; vPPB ids "
+                   "are the ports 0-%d of its %u cxl-downstream ports", id,
+                   port, vcs, usp_id, s->num_vppbs[vcs] - 1,
+                   s->num_vppbs[vcs]);
+        return false;
+    }
+    pci_for_each_device_under_bus(pci_get_bus(dsp), cxl_vcs_find_twin, twin);
+    if (twin[1]) {
+        error_setg(errp, "cxl-downstream '%s': port %u below VCS %d "
+                   "(cxl-upstream '%s') is used twice", id, port, vcs,
+                   usp_id);
+        return false;
+    }
+    return true;
+}
+
 bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
                               uint32_t dsppb, Error **errp)
 {
@@ -518,140 +331,65 @@ bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
     return true;
 }
 
-CXLCCI *cxl_vcs_mailbox_cci(CXLVCSSwitch *s, DeviceState *mbox,
-                            Error **errp)
-{
-    if (s->mbox) {
-        error_setg(errp, "cxl-vcs-switch '%s' already has a mailbox CCI",
-                   cxl_vcs_id(s));
-        return NULL;
-    }
-    s->mbox = mbox;
-    return &s->mbox_cci;
-}
-
-/* Commands in progress from @cci finish without anyone to tell */
-static void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci)
-{
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        if (s->ports[i].cci == cci) {
-            s->ports[i].cci = NULL;
-        }
-    }
-    timer_free(cci->bg.timer);
-    cxl_destroy_cci(cci);
-}
-
-void cxl_vcs_mailbox_cci_release(DeviceState *mbox)
-{
-    CXLVCSSwitch *s;
-
-    QTAILQ_FOREACH(s, &cxl_vcs_switches, next) {
-        if (s->mbox == mbox) {
-            s->mbox = NULL;
-            cxl_vcs_forget_cci(s, &s->mbox_cci);
-        }
-    }
-}
-
-void cxl_vcs_add_cci(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
-                     size_t payload_max)
-{
-    cxl_vcs_init_cci(s, cci, intf, payload_max);
-    s->ccis = g_slist_prepend(s->ccis, cci);
-}
-
-void cxl_vcs_remove_cci(CXLVCSSwitch *s, CXLCCI *cci)
-{
-    s->ccis = g_slist_remove(s->ccis, cci);
-    cxl_vcs_forget_cci(s, cci);
-}
-
-typedef struct CXLVCSBusName {
-    const char *name;
-    unsigned count;
-} CXLVCSBusName;
-
-static int cxl_vcs_count_bus_name(BusState *bus, void *opaque)
-{
-    CXLVCSBusName *b = opaque;
-
-    b->count += !strcmp(bus->name, b->name);
-    return 0;
-}
-
-/* A bind finds the bus below a vPPB by name, as bus= does */
-static bool cxl_vcs_bus_name_unique(BusState *bus)
-{
-    CXLVCSBusName b = { .name = bus->name };
-
-    qbus_walk_children(sysbus_get_default(), NULL, cxl_vcs_count_bus_name,
-                       NULL, NULL, &b);
-    return b.count == 1;
-}
-
-static void cxl_vcs_check_vppbs(CXLVCSSwitch *s, unsigned vcs)
+/*
+ * The vPPBs of VCS @vcs, now that every device of the command line
+ * exists: ports 0 to n-1 below its upstream port, with nothing below them
+ */
+static bool cxl_vcs_check_vppbs(CXLVCSSwitch *s, unsigned vcs, Error **errp)
 {
     PCIBus *bus = cxl_vcs_usp_bus(s, vcs);
     const char *usp_id = DEVICE(s->usp[vcs])->id ?: "";
-    unsigned n = cxl_vcs_num_vppbs(s, vcs);
-    g_autofree bool *seen = g_new0(bool, MAX(n, 1));
+    unsigned n = cxl_vcs_count_vppbs(s, vcs);
 
     if (n > CXL_VCS_MAX_VPPBS) {
-        error_report("cxl-vcs-switch '%s': VCS %u (cxl-upstream '%s') has %u "
-                     "vPPBs; FM-API can address at most %u", cxl_vcs_id(s),
-                     vcs, usp_id, n, CXL_VCS_MAX_VPPBS);
-        exit(1);
+        error_setg(errp, "cxl-vcs-switch '%s': VCS %u (cxl-upstream '%s') "
+                   "has %u vPPBs; FM-API can address at most %u",
+                   cxl_vcs_id(s), vcs, usp_id, n, CXL_VCS_MAX_VPPBS);
+        return false;
     }
     for (int devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
         PCIDevice *dev = bus->devices[devfn];
-        PCIBus *sec;
         unsigned port;
+        PCIBus *sec;
 
         if (!dev || !object_dynamic_cast(OBJECT(dev), TYPE_CXL_DSP)) {
             continue;
         }
         port = PCIE_PORT(dev)->port;
+        if (port >= n) {
+            error_setg(errp, "cxl-downstream '%s': port %u below VCS %u "
+                       "(cxl-upstream '%s') is beyond the vPPB count; vPPB "
+                       "ids are the ports 0-%u of its %u cxl-downstream "
+                       "ports", DEVICE(dev)->id ?: "", port, vcs, usp_id,
+                       n - 1, n);
+            return false;
+        }
         sec = pci_bridge_get_sec_bus(PCI_BRIDGE(dev));
-        if (port >= n || seen[port]) {
-            error_report("cxl-downstream '%s': port %u below VCS %u "
-                         "(cxl-upstream '%s') is %s; vPPB ids are the "
-                         "ports 0-%u of its %u cxl-downstream ports",
-                         DEVICE(dev)->id ?: "", port, vcs, usp_id,
-                         port >= n ? "beyond the vPPB count" : "used twice",
-                         n - 1, n);
-            exit(1);
-        }
-        seen[port] = true;
-        if (!cxl_vcs_bus_name_unique(BUS(sec))) {
-            error_report("cxl-downstream below VCS %u (cxl-upstream '%s'), "
-                         "port %u: needs an id, by which a bind finds its "
-                         "bus", vcs, usp_id, port);
-            exit(1);
-        }
         for (int fn = 0; fn < ARRAY_SIZE(sec->devices); fn++) {
             if (sec->devices[fn]) {
-                error_report("'%s' is attached below vPPB %u of VCS %u: "
-                             "devices reach a VCS's vPPBs by an FM-API bind; "
-                             "give it vcs=%s and dsppb=",
-                             DEVICE(sec->devices[fn])->id ?: "", port, vcs,
-                             cxl_vcs_id(s));
-                exit(1);
+                error_setg(errp, "'%s' is attached below vPPB %u of VCS %u: "
+                           "devices reach a VCS's vPPBs by an FM-API bind; "
+                           "give it vcs=%s and dsppb=",
+                           DEVICE(sec->devices[fn])->id ?: "", port, vcs,
+                           cxl_vcs_id(s));
+                return false;
             }
         }
     }
+    s->num_vppbs[vcs] = n;
+    return true;
 }
 
-/* All devices of the command line exist: check the VCSs' vPPBs */
 static void cxl_vcs_machine_done(Notifier *notifier, void *data)
 {
     CXLVCSSwitch *s = container_of(notifier, CXLVCSSwitch, machine_done);
 
     for (unsigned vcs = 0; vcs < s->num_usp; vcs++) {
         if (s->usp[vcs]) {
-            cxl_vcs_check_vppbs(s, vcs);
+            cxl_vcs_check_vppbs(s, vcs, &error_fatal);
         }
     }
+    s->ready = true;
 }
 
 /* The switch's shape is fixed once complete() has sized it */
@@ -724,16 +462,12 @@ static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
     }
 
     s->usp = g_new0(CXLUpstreamPort *, s->num_usp);
+    s->num_vppbs = g_new0(uint8_t, s->num_usp);
     s->ports = g_new0(CXLVCSPhysPort, s->num_dsp);
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        s->ports[i].sw = s;
-        s->ports[i].timer = timer_new_ms(QEMU_CLOCK_VIRTUAL,
-                                         cxl_vcs_port_timer, &s->ports[i]);
-    }
-    cxl_event_init(&s->events, CXL_VCS_EVENT_MSIX_FIRST);
-    s->listener.hide_device = cxl_vcs_hide_device;
-    s->listener.unrealize = cxl_vcs_device_unrealize;
-    device_listener_register(&s->listener);
+    QTAILQ_INIT(&s->ccis);
+    /* The vectors are those of the transports that signal on MSI-X */
+    cxl_event_init(&s->events, 0);
+    cxl_vcs_bind_init(s);
     s->machine_done.notify = cxl_vcs_machine_done;
     qemu_add_machine_init_done_notifier(&s->machine_done);
     QTAILQ_INSERT_TAIL(&cxl_vcs_switches, s, next);
@@ -743,7 +477,7 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
 {
     CXLVCSSwitch *s = CXL_VCS_SWITCH(uc);
 
-    if (s->mbox || s->ccis) {
+    if (!QTAILQ_EMPTY(&s->ccis)) {
         return false;
     }
     for (unsigned i = 0; i < s->num_usp; i++) {
@@ -773,15 +507,13 @@ static void cxl_vcs_switch_finalize(Object *obj)
     }
     QTAILQ_REMOVE(&cxl_vcs_switches, s, next);
     qemu_remove_machine_init_done_notifier(&s->machine_done);
-    device_listener_unregister(&s->listener);
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        timer_free(s->ports[i].timer);
-    }
+    cxl_vcs_bind_cleanup(s);
     cxl_discard_all_event_records(&s->events);
     for (unsigned i = 0; i < CXL_EVENT_TYPE_MAX; i++) {
         qemu_mutex_destroy(&s->events.event_logs[i].lock);
     }
     g_free(s->ports);
+    g_free(s->num_vppbs);
     g_free(s->usp);
 }
 

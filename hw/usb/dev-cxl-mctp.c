@@ -8,7 +8,7 @@
  * several packets; IN transfers return whole packets, as many as fit, and
  * NAK while there is nothing to send.
  *
- * The MCTP endpoint behind it serves the CCI of the target: a
+ * The MCTP endpoint behind it serves the CCI of its target: a
  * cxl-vcs-switch, a cxl-upstream port or a cxl-type3 device.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
@@ -23,10 +23,7 @@
 #include "hw/qdev-properties-system.h"
 #include "hw/usb.h"
 #include "desc.h"
-#include "hw/pci-bridge/cxl_upstream_port.h"
-#include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_mctp.h"
-#include "hw/cxl/cxl_vcs_switch.h"
 #include "trace.h"
 
 #define TYPE_USB_CXL_MCTP "usb-cxl-mctp"
@@ -50,11 +47,7 @@ struct USBCXLMCTPState {
     QemuUUID uuid;
 
     CXLMCTPEndpoint ep;
-    CXLCCI cci;                 /* for switch targets */
-    CXLVCSSwitch *vcs;
-    DeviceState *target_dev;    /* a cxl-upstream or cxl-type3 */
     GByteArray *tx;             /* DSP0283 packets for the host */
-    DeviceListener listener;
 };
 
 enum {
@@ -237,77 +230,27 @@ static void usb_cxl_mctp_handle_reset(USBDevice *dev)
     cxl_mctp_reset(&s->ep);
 }
 
-/* The cxl-upstream or cxl-type3 target went away */
-static void usb_cxl_mctp_target_unrealize(DeviceListener *listener,
-                                          DeviceState *dev)
-{
-    USBCXLMCTPState *s = container_of(listener, USBCXLMCTPState, listener);
-
-    if (dev == s->target_dev) {
-        s->target_dev = NULL;
-        s->ep.cci = NULL;
-    }
-}
-
 static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
 {
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
-    const char *id = DEVICE(dev)->id ?: "";
-    Object *vcs, *usp, *t3;
-    CXLCCI *cci;
 
-    if (!s->target) {
-        error_setg(errp, "usb-cxl-mctp '%s': target= is required: a "
-                   "cxl-vcs-switch, cxl-upstream or cxl-type3", id);
+    if (!cxl_mctp_init(&s->ep,
+                       object_get_canonical_path_component(OBJECT(dev)),
+                       s->target, DEVICE(dev), usb_cxl_mctp_send,
+                       usb_cxl_mctp_busy, s, errp)) {
         return;
     }
-    vcs = object_resolve_path_type(s->target, TYPE_CXL_VCS_SWITCH, NULL);
-    usp = object_resolve_path_type(s->target, TYPE_CXL_USP, NULL);
-    t3 = object_resolve_path_type(s->target, TYPE_CXL_TYPE3, NULL);
-    if (vcs) {
-        s->vcs = CXL_VCS_SWITCH(vcs);
-        cxl_vcs_add_cci(s->vcs, &s->cci, DEVICE(dev), CXL_MCTP_PAYLOAD_MAX);
-        cci = &s->cci;
-    } else if (usp) {
-        s->target_dev = DEVICE(usp);
-        cxl_initialize_mailbox_swcci(&s->cci, DEVICE(dev), s->target_dev,
-                                     CXL_MCTP_PAYLOAD_MAX);
-        cci = &s->cci;
-    } else if (t3) {
-        s->target_dev = DEVICE(t3);
-        cci = &CXL_TYPE3(t3)->vdm_fm_owned_ld_mctp_cci;
-    } else {
-        error_setg(errp, "usb-cxl-mctp '%s': target '%s' is not a "
-                   "cxl-vcs-switch, cxl-upstream or cxl-type3", id,
-                   s->target);
-        return;
-    }
-
+    s->ep.uuid = s->uuid;
     usb_desc_create_serial(dev);
     usb_desc_init(dev);
     s->tx = g_byte_array_new();
-    cxl_mctp_init(&s->ep, object_get_canonical_path_component(OBJECT(dev)),
-                  cci, usb_cxl_mctp_send, usb_cxl_mctp_busy, s);
-    s->ep.uuid = s->uuid;
-    if (s->target_dev) {
-        s->listener.unrealize = usb_cxl_mctp_target_unrealize;
-        device_listener_register(&s->listener);
-    }
 }
 
 static void usb_cxl_mctp_unrealize(USBDevice *dev)
 {
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
 
-    if (s->vcs) {
-        cxl_vcs_remove_cci(s->vcs, &s->cci);
-    } else {
-        device_listener_unregister(&s->listener);
-        if (s->cci.initialized) {
-            timer_free(s->cci.bg.timer);
-            cxl_destroy_cci(&s->cci);
-        }
-    }
+    cxl_mctp_cleanup(&s->ep);
     g_byte_array_free(s->tx, true);
 }
 

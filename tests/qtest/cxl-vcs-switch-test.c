@@ -1217,7 +1217,7 @@ static void test_events(void)
 {
     Fixture f;
     g_autofree uint8_t *buf = NULL;
-    uint8_t ts[8], policy[4] = { 0 };
+    uint8_t ts[8], policy[5] = { 0 };
     static const uint16_t h1234[] = { 1, 2, 3, 4 }, h2[] = { 2 };
     static const uint8_t bad_log[1] = { 5 };
     int swport1;
@@ -1231,9 +1231,10 @@ static void test_events(void)
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 0);
     g_assert_true(buffer_is_zero(buf, 0x20));
 
-    /* No interrupts until the FM asks for them */
-    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, policy, 4);
+    /* No interrupts until the FM asks for them (five logs, CXL r3.1) */
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, policy, 5);
     fm_expect_rc(&f, SET_INT_POLICY, policy, 4, CXL_RC_SUCCESS);
+    fm_expect_rc(&f, SET_INT_POLICY, policy, 5, CXL_RC_SUCCESS);
     fm_expect_rc(&f, SET_INT_POLICY, policy, 3, CXL_RC_INVALID_PAYLOAD_LENGTH);
 
     /*
@@ -1361,12 +1362,13 @@ static void test_event_hot_add(void)
 static void test_event_interrupts(void)
 {
     Fixture f;
-    static const uint8_t none[4];
+    static const uint8_t none[5];
     static const uint8_t info_msi[4] = { 0x01 };
     /* vector 4, MSI/MSI-X */
-    static const uint8_t info_msi_4[4] = { 0x41 };
+    static const uint8_t info_msi_4[5] = { 0x41 };
     static const uint8_t info_fw[4] = { 0x02 };
-    static const uint8_t dcd_msi[5] = { 0, 0, 0, 0, 0x01 };
+    /* informational by MSI/MSI-X, dynamic capacity by a reserved mode */
+    static const uint8_t dcd_reserved[5] = { 0x01, 0, 0, 0, 0x03 };
     uint32_t tbl;
     uint64_t vec4;
     uint8_t cap;
@@ -1388,10 +1390,10 @@ static void test_event_interrupts(void)
                      2);
 
     fm_expect_rc(&f, SET_INT_POLICY, info_msi, 4, CXL_RC_SUCCESS);
-    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4, 4);
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4, 5);
     fm_expect_rc(&f, SET_INT_POLICY, info_fw, 4, CXL_RC_INVALID_INPUT);
-    fm_expect_rc(&f, SET_INT_POLICY, dcd_msi, 5, CXL_RC_INVALID_INPUT);
-    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4, 4);
+    fm_expect_rc(&f, SET_INT_POLICY, dcd_reserved, 5, CXL_RC_INVALID_INPUT);
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4, 5);
 
     /* The bind's first record signals; the next ones find a log in use */
     qtest_writel(f.qts, MSI_ADDR, 0);
@@ -1408,7 +1410,7 @@ static void test_event_interrupts(void)
 
     /* No interrupts asked for: none sent */
     fm_expect_rc(&f, SET_INT_POLICY, none, 4, CXL_RC_SUCCESS);
-    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, none, 4);
+    fm_expect(&f, GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, none, 5);
     events_clear(&f, LOG_INFO, 0x01, NULL, 0, CXL_RC_SUCCESS);
     qtest_writel(f.qts, MSI_ADDR, 0);
     port_control(&f, 0, 0);
@@ -1619,12 +1621,11 @@ static void test_misconfiguration(void)
                       "cxl-downstream below VCS 1 (cxl-upstream 'us1'), "
                       "port 3: needs an id, by which a bind finds its bus");
     assert_seed_fails("addr=0.3,target=vcs0", "addr=0.3,target=vcs9",
-                      "target 'vcs9' is neither a cxl-upstream nor a "
-                      "cxl-vcs-switch");
-    assert_seed_fails("addr=0.3,target=vcs0",
-                      "addr=0.3,target=vcs0 -device cxl-switch-mailbox-cci,"
-                      "bus=root_port2,addr=0.3,target=vcs0",
-                      "cxl-vcs-switch 'vcs0' already has a mailbox CCI");
+                      "cxl-switch-mailbox-cci '': target 'vcs9' is not a "
+                      "cxl-vcs-switch or cxl-upstream");
+    assert_seed_fails("addr=0.3,target=vcs0", "addr=0.3,id=mb",
+                      "cxl-switch-mailbox-cci 'mb': target= is required: a "
+                      "cxl-vcs-switch or cxl-upstream");
     assert_seed_fails(SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=false",
                       "cxl-vcs-switch 'vcs0': local-fm=false (a fabric "
                       "manager in another QEMU process) is not supported");

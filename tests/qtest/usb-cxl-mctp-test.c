@@ -659,9 +659,9 @@ static void test_bind_unbind(void)
     g_assert_cmpuint(rsp->len, ==, 13 + 0x20);
     g_byte_array_unref(g_steal_pointer(&rsp));
 
-    /* Without a switch mailbox CCI there is no interrupt to ask for */
+    /* The logs are the switch's: MCTP may ask for its interrupts too */
     rsp = cci(&h, 0x08, 0x0103, msi_policy, sizeof(msi_policy),
-              CXL_RC_INVALID_INPUT);
+              CXL_RC_SUCCESS);
     host_stop(&h);
 }
 

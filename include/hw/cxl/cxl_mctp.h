@@ -12,6 +12,7 @@
 
 #include "qemu/uuid.h"
 #include "hw/cxl/cxl_device.h"
+#include "hw/cxl/cxl_cci_target.h"
 
 /* MCTP transport header: version, destination, source, flags/tag */
 #define CXL_MCTP_HDR_LEN 4
@@ -28,7 +29,7 @@ typedef void CXLMCTPSendFn(void *opaque, const uint8_t *pkt, size_t len);
 typedef bool CXLMCTPBusyFn(void *opaque);
 
 typedef struct CXLMCTPEndpoint {
-    CXLCCI *cci;            /* NULL once the target is gone */
+    CXLCCITarget *target;   /* the component whose CCI serves the messages */
     const char *name;       /* for trace events */
     QemuUUID uuid;
     uint8_t eid;            /* 0 until the bus owner assigns one */
@@ -45,8 +46,14 @@ typedef struct CXLMCTPEndpoint {
     void *opaque;
 } CXLMCTPEndpoint;
 
-void cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, CXLCCI *cci,
-                   CXLMCTPSendFn *send, CXLMCTPBusyFn *busy, void *opaque);
+/*
+ * An endpoint of transport device @intf for the component @target names
+ * (see cxl_cci_target_open()); false with @errp set if it names none.
+ */
+bool cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, const char *target,
+                   DeviceState *intf, CXLMCTPSendFn *send,
+                   CXLMCTPBusyFn *busy, void *opaque, Error **errp);
+void cxl_mctp_cleanup(CXLMCTPEndpoint *ep);
 /* The transport was reset: forget the EID and any partial message */
 void cxl_mctp_reset(CXLMCTPEndpoint *ep);
 /* One MCTP packet from the host, transport header first */

@@ -1,0 +1,411 @@
+/*
+ * CXL multi-VCS switch: bind, unbind and port control
+ *
+ * Devices on physical downstream ports are hidden at startup: a
+ * DeviceListener keeps their options.  Binding a port to a vPPB replays
+ * them below that vPPB's cxl-downstream port, which the host sees as a
+ * PCIe hot-add; unbinding removes the device, with the host's help
+ * (managed), by waiting for the host to power the slot off, or at once
+ * (surprise).  Bind and Unbind vPPB are background commands, one at a
+ * time for the whole switch; cxl_vcs_complete() finishes them.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "qobject/qnum.h"
+#include "qobject/qstring.h"
+#include "monitor/qdev.h"
+#include "hw/pci/pci_bridge.h"
+#include "hw/pci/pcie.h"
+#include "hw/cxl/cxl.h"
+#include "cxl-vcs.h"
+#include "trace.h"
+
+/* Time from Bind vPPB to the device being attached: link training */
+#define CXL_VCS_LINK_UP_MS 100
+/* How long an unbind waits for the host to take the link down */
+#define CXL_VCS_UNBIND_TIMEOUT_MS 30000
+
+/* Finish the background command in progress with @rc */
+static void cxl_vcs_complete(CXLVCSSwitch *s, CXLRetCode rc)
+{
+    unsigned port = s->cmd.port;
+    CXLVCSPhysPort *p = &s->ports[port];
+    CXLCCI *cci = s->cmd.cci;
+
+    timer_del(s->cmd.timer);
+    s->cmd.port = -1;
+    s->cmd.cci = NULL;
+    s->cmd.waiting = false;
+    trace_cxl_vcs_complete(cxl_vcs_id(s), port, p->state, rc);
+    cxl_vcs_event_binding(s, p->vcs, p->vppb,
+                          p->state == CXL_VCS_BOUND ? port : -1,
+                          rc == CXL_MBOX_SUCCESS);
+    if (rc == CXL_MBOX_SUCCESS) {
+        /* The physical port's link came up or went down with it */
+        cxl_vcs_event_port(s, port, false);
+    }
+    if (cci) {
+        cxl_cci_bg_complete(cci, rc);
+    }
+}
+
+/* Start the background command on @port, to act after @delay_ms */
+static void cxl_vcs_start(CXLVCSSwitch *s, CXLCCI *cci, unsigned port,
+                          int64_t delay_ms)
+{
+    s->cmd.port = port;
+    s->cmd.cci = cci;
+    s->cmd.waiting = false;
+    cxl_cci_bg_await(cci);
+    timer_mod(s->cmd.timer,
+              qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) + delay_ms);
+}
+
+void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci)
+{
+    if (s->cmd.cci == cci) {
+        s->cmd.cci = NULL;
+    }
+}
+
+/*
+ * PERST# of bound port @port: the link below the vPPB's port goes down or
+ * comes back up, the device is reset on either edge so that it leaves
+ * reset in its initial state, whatever was written to it meanwhile.
+ */
+static void cxl_vcs_set_perst(CXLVCSSwitch *s, unsigned port, bool perst)
+{
+    CXLVCSPhysPort *p = &s->ports[port];
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
+
+    trace_cxl_vcs_perst(cxl_vcs_id(s), port, perst);
+    pci_device_reset(PCI_DEVICE(p->dev));
+    if (perst) {
+        pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    } else {
+        pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    }
+    cxl_vcs_event_port(s, port, false);
+}
+
+/* Attach the device of the port being bound below its vPPB */
+static void cxl_vcs_attach(CXLVCSSwitch *s)
+{
+    unsigned port = s->cmd.port;
+    CXLVCSPhysPort *p = &s->ports[port];
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    BusState *bus;
+    QDict *opts;
+    DeviceState *dev;
+    Error *err = NULL;
+
+    if (!dsp) {
+        error_setg(&err, "vPPB %u of VCS %u is gone", p->vppb, p->vcs);
+        goto fail;
+    }
+    bus = BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)));
+    opts = qdict_clone_shallow(p->opts);
+    qdict_put_str(opts, "bus", bus->name);
+    s->replaying = opts;
+    dev = qdev_device_add_from_qdict(opts, p->from_json, &err);
+    s->replaying = NULL;
+    qobject_unref(opts);
+    if (!dev) {
+        goto fail;
+    }
+    object_unref(OBJECT(dev));
+    p->dev = dev;
+    p->state = CXL_VCS_BOUND;
+    if (p->perst) {
+        cxl_vcs_set_perst(s, port, true);
+    }
+    cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
+    return;
+
+fail:
+    error_prepend(&err, "cxl-vcs-switch '%s': binding physical port %u to "
+                  "vPPB %u of VCS %u: ", cxl_vcs_id(s), port, p->vppb,
+                  p->vcs);
+    warn_report_err(err);
+    p->state = CXL_VCS_UNBOUND;
+    cxl_vcs_complete(s, CXL_MBOX_INTERNAL_ERROR);
+}
+
+/* Start the removal of the device of the port being unbound */
+static void cxl_vcs_detach(CXLVCSSwitch *s)
+{
+    CXLVCSPhysPort *p = &s->ports[s->cmd.port];
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    Error *err = NULL;
+
+    switch (s->cmd.unbind_option) {
+    case CXL_VCS_UNBIND_SURPRISE:
+        /* Unrealizes the device: cxl_vcs_device_unrealize() completes */
+        pcie_cap_slot_surprise_unplug(dsp);
+        return;
+    case CXL_VCS_UNBIND_MANAGED:
+        qdev_unplug(p->dev, &err);
+        if (err) {
+            /* e.g. the host is busy with the slot: try again later */
+            warn_report_err(err);
+            p->state = CXL_VCS_BOUND;
+            cxl_vcs_complete(s, CXL_MBOX_RETRY_REQUIRED);
+            return;
+        }
+        trace_cxl_vcs_unbind_requested(cxl_vcs_id(s), p->vcs, p->vppb);
+        break;
+    case CXL_VCS_UNBIND_WAIT_LINK_DOWN:
+        break;
+    }
+    /* The device is gone already if the slot was powered off */
+    if (p->state == CXL_VCS_UNBIND_IN_PROGRESS) {
+        s->cmd.waiting = true;
+        if (s->cmd.cci) {
+            s->cmd.cci->bg.complete_pct = 50;
+        }
+        timer_mod(s->cmd.timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                  CXL_VCS_UNBIND_TIMEOUT_MS);
+    }
+}
+
+static void cxl_vcs_cmd_timer(void *opaque)
+{
+    CXLVCSSwitch *s = opaque;
+    CXLVCSPhysPort *p = &s->ports[s->cmd.port];
+
+    if (p->state == CXL_VCS_BIND_IN_PROGRESS) {
+        cxl_vcs_attach(s);
+    } else if (!s->cmd.waiting) {
+        cxl_vcs_detach(s);
+    } else {
+        /* The host did not take the link down: the vPPB stays bound */
+        trace_cxl_vcs_unbind_timeout(cxl_vcs_id(s), p->vcs, p->vppb);
+        p->state = CXL_VCS_BOUND;
+        cxl_vcs_complete(s, CXL_MBOX_RETRY_REQUIRED);
+    }
+}
+
+CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
+                        unsigned vppb, unsigned port, unsigned ld_id)
+{
+    CXLVCSPhysPort *p, *bound;
+    int bound_port;
+
+    if (!cxl_vcs_vppb_port(s, vcs, vppb) || port >= s->num_dsp) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    p = &s->ports[port];
+    /* Only single logical devices: nothing to bind on an empty port */
+    if (ld_id != CXL_VCS_LD_ID_NONE || !p->opts) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    bound_port = cxl_vcs_vppb_binding(s, vcs, vppb);
+    bound = bound_port < 0 ? NULL : &s->ports[bound_port];
+    if (p->state == CXL_VCS_BIND_IN_PROGRESS ||
+        p->state == CXL_VCS_UNBIND_IN_PROGRESS ||
+        (bound && bound->state != CXL_VCS_BOUND)) {
+        return CXL_MBOX_BUSY;
+    }
+    if (p->state == CXL_VCS_BOUND || bound) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    if (s->cmd.port >= 0) {
+        return CXL_MBOX_BUSY;
+    }
+
+    trace_cxl_vcs_bind(cxl_vcs_id(s), vcs, vppb, port);
+    p->state = CXL_VCS_BIND_IN_PROGRESS;
+    p->vcs = vcs;
+    p->vppb = vppb;
+    cxl_vcs_start(s, cci, port, CXL_VCS_LINK_UP_MS);
+    return CXL_MBOX_BG_STARTED;
+}
+
+CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
+                          unsigned vppb, unsigned option)
+{
+    int port;
+
+    if (!cxl_vcs_vppb_port(s, vcs, vppb) || option > CXL_VCS_UNBIND_SURPRISE) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    port = cxl_vcs_vppb_binding(s, vcs, vppb);
+    if (port < 0) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    if (s->ports[port].state != CXL_VCS_BOUND || s->cmd.port >= 0) {
+        return CXL_MBOX_BUSY;
+    }
+
+    trace_cxl_vcs_unbind(cxl_vcs_id(s), vcs, vppb, port, option);
+    s->ports[port].state = CXL_VCS_UNBIND_IN_PROGRESS;
+    s->cmd.unbind_option = option;
+    /* Act once the command has returned Background Command Started */
+    cxl_vcs_start(s, cci, port, 0);
+    return CXL_MBOX_BG_STARTED;
+}
+
+/*
+ * Physical Port Control (5102h).  PERST# is the downstream side's signal,
+ * so only reset applies to upstream ports.  On an unbound port the device
+ * is held in reset anyway; the PERST# setting applies once it is bound.
+ */
+CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
+                                unsigned opcode)
+{
+    CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
+    bool bound = p && p->state == CXL_VCS_BOUND;
+
+    if (port >= s->num_dsp + s->num_usp || opcode > CXL_VCS_PORT_RESET ||
+        (!p && (opcode != CXL_VCS_PORT_RESET || !s->usp[port - s->num_dsp]))) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    if (p && (p->state == CXL_VCS_BIND_IN_PROGRESS ||
+              p->state == CXL_VCS_UNBIND_IN_PROGRESS)) {
+        return CXL_MBOX_BUSY;
+    }
+    trace_cxl_vcs_port_control(cxl_vcs_id(s), port, opcode);
+    switch (opcode) {
+    case CXL_VCS_PORT_ASSERT_PERST:
+    case CXL_VCS_PORT_DEASSERT_PERST:
+        if (p->perst != (opcode == CXL_VCS_PORT_ASSERT_PERST)) {
+            p->perst = !p->perst;
+            if (bound) {
+                cxl_vcs_set_perst(s, port, p->perst);
+            }
+        }
+        break;
+    case CXL_VCS_PORT_RESET:
+        if (!p) {
+            /* The upstream PPB and, below it, its whole VCS */
+            pci_device_reset(PCI_DEVICE(s->usp[port - s->num_dsp]));
+        } else if (bound && !p->perst) {
+            pci_device_reset(PCI_DEVICE(p->dev));
+        }
+        break;
+    }
+    return CXL_MBOX_SUCCESS;
+}
+
+/* A bound device was unrealized: by an unbind, or by its host */
+static void cxl_vcs_device_unrealize(DeviceListener *listener,
+                                     DeviceState *dev)
+{
+    CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
+
+    for (unsigned i = 0; i < s->num_dsp; i++) {
+        CXLVCSPhysPort *p = &s->ports[i];
+        bool unbinding = p->state == CXL_VCS_UNBIND_IN_PROGRESS;
+
+        if (p->dev != dev) {
+            continue;
+        }
+        trace_cxl_vcs_released(cxl_vcs_id(s), i, p->vcs, p->vppb);
+        p->dev = NULL;
+        p->state = CXL_VCS_UNBOUND;
+        if (unbinding) {
+            cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
+        } else {
+            cxl_vcs_event_binding(s, p->vcs, p->vppb, -1, true);
+            cxl_vcs_event_port(s, i, false);
+        }
+    }
+}
+
+/* dsppb= as given on the command line (string) or in JSON (number) */
+static bool cxl_vcs_opts_dsppb(const QDict *opts, uint64_t *dsppb)
+{
+    QObject *obj = qdict_get(opts, "dsppb");
+    QString *str = qobject_to(QString, obj);
+    QNum *num = qobject_to(QNum, obj);
+
+    if (str) {
+        return !qemu_strtou64(qstring_get_str(str), NULL, 0, dsppb);
+    }
+    return num && qnum_get_try_uint(num, dsppb);
+}
+
+static bool cxl_vcs_hide_device(DeviceListener *listener,
+                                const QDict *opts, bool from_json,
+                                Error **errp)
+{
+    CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
+    const char *driver = qdict_get_try_str(opts, "driver");
+    const char *vcs = qdict_get_try_str(opts, "vcs");
+    const char *id = qdict_get_try_str(opts, "id");
+    ObjectClass *oc;
+    CXLVCSPhysPort *p;
+    uint64_t dsppb;
+
+    if (!driver || !vcs || opts == s->replaying ||
+        object_resolve_path_type(vcs, TYPE_CXL_VCS_SWITCH, NULL) !=
+        OBJECT(s)) {
+        return false;
+    }
+    oc = object_class_by_name(driver);
+    if (!oc || !object_class_dynamic_cast(oc, TYPE_CXL_TYPE3)) {
+        return false;
+    }
+    id = id ? id : "";
+    if (!qdict_haskey(opts, "dsppb")) {
+        error_setg(errp, "%s '%s': vcs=%s needs dsppb= (0-%u)",
+                   driver, id, vcs, s->num_dsp - 1);
+        return false;
+    }
+    if (!cxl_vcs_opts_dsppb(opts, &dsppb) || dsppb >= s->num_dsp) {
+        QObject *val = qdict_get(opts, "dsppb");
+        QString *str = qobject_to(QString, val);
+        g_autofree char *num = str ? NULL :
+            qnum_to_string(qobject_to(QNum, val));
+
+        error_setg(errp, "%s '%s': dsppb %s out of range (0-%u)", driver, id,
+                   str ? qstring_get_str(str) : num, s->num_dsp - 1);
+        return false;
+    }
+    p = &s->ports[dsppb];
+    if (p->opts) {
+        error_setg(errp, "%s '%s': dsppb %" PRIu64 " of cxl-vcs-switch '%s' "
+                   "is already used by '%s'", driver, id, dsppb,
+                   cxl_vcs_id(s), cxl_vcs_device_id(p) ?: "");
+        return false;
+    }
+    if (qdict_haskey(opts, "bus")) {
+        error_setg(errp, "%s '%s': bus= cannot be combined with vcs=: a "
+                   "bind chooses the vPPB it is attached below", driver, id);
+        return false;
+    }
+    p->opts = qdict_clone_shallow(opts);
+    p->from_json = from_json;
+    trace_cxl_vcs_hide(cxl_vcs_id(s), dsppb, id);
+    if (phase_check(PHASE_MACHINE_READY)) {
+        /* device_add at run time: a hot-add to the physical port */
+        cxl_vcs_event_port(s, dsppb, true);
+    }
+    return true;
+}
+
+void cxl_vcs_bind_init(CXLVCSSwitch *s)
+{
+    s->cmd.port = -1;
+    s->cmd.timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, cxl_vcs_cmd_timer, s);
+    s->listener.hide_device = cxl_vcs_hide_device;
+    s->listener.unrealize = cxl_vcs_device_unrealize;
+    device_listener_register(&s->listener);
+}
+
+void cxl_vcs_bind_cleanup(CXLVCSSwitch *s)
+{
+    device_listener_unregister(&s->listener);
+    timer_free(s->cmd.timer);
+    for (unsigned i = 0; i < s->num_dsp; i++) {
+        qobject_unref(s->ports[i].opts);
+    }
+}

@@ -1,0 +1,177 @@
+/*
+ * CXL multi-VCS switch: state shared by the files that implement it
+ *
+ *   cxl-vcs-switch.c  the object, its properties and topology (VCSs,
+ *                     vPPBs, physical ports), the CCI registry
+ *   cxl-vcs-bind.c    bind, unbind and port control, hidden devices
+ *   cxl-vcs-events.c  event records and the switch's event logs
+ *   cxl-vcs-fmapi.c   the FM-API command set and its CCIs
+ *   cxl-vcs-qmp.c     query-cxl-vcs and info cxl-vcs
+ *
+ * Calls go one way: fmapi -> bind -> events -> switch; fmapi and qmp
+ * also query the switch.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_CXL_CXL_VCS_H
+#define HW_CXL_CXL_VCS_H
+
+#include "qemu/queue.h"
+#include "qemu/timer.h"
+#include "qobject/qdict.h"
+#include "hw/qdev-core.h"
+#include "hw/pci/pci_device.h"
+#include "hw/cxl/cxl_device.h"
+#include "hw/cxl/cxl_vcs_switch.h"
+
+/*
+ * FM-API identifies physical ports, VCSs and vPPBs with 8-bit ids;
+ * Identify Switch Device counts physical ports and Get Virtual CXL
+ * Switch Info a VCS's vPPBs in 8 bits.
+ */
+#define CXL_VCS_MAX_PHYS_PORTS 255
+/* Each VCS takes an upstream port; at least one downstream port is left */
+#define CXL_VCS_MAX_VCS (CXL_VCS_MAX_PHYS_PORTS - 1)
+#define CXL_VCS_MAX_VPPBS 255
+
+/* CXL r3.2 Table 7-56: LD ID when binding a single logical device */
+#define CXL_VCS_LD_ID_NONE 0xFFFF
+
+/* Unbind vPPB options, CXL r3.2 Table 7-58 */
+typedef enum CXLVCSUnbindOption {
+    CXL_VCS_UNBIND_WAIT_LINK_DOWN = 0,
+    CXL_VCS_UNBIND_MANAGED = 1,
+    CXL_VCS_UNBIND_SURPRISE = 2,
+} CXLVCSUnbindOption;
+
+/* Physical Port Control (5102h) opcodes, CXL r3.2 Table 7-25 */
+typedef enum CXLVCSPortOp {
+    CXL_VCS_PORT_ASSERT_PERST = 0,
+    CXL_VCS_PORT_DEASSERT_PERST = 1,
+    CXL_VCS_PORT_RESET = 2,
+} CXLVCSPortOp;
+
+/* Binding state of a physical downstream port and of its vPPB */
+typedef enum CXLVCSBindState {
+    CXL_VCS_UNBOUND,
+    CXL_VCS_BIND_IN_PROGRESS,
+    CXL_VCS_BOUND,
+    CXL_VCS_UNBIND_IN_PROGRESS,
+} CXLVCSBindState;
+
+/*
+ * A physical downstream PPB, number n being s->ports[n].  The device
+ * connected to it is given on the command line with vcs= and dsppb=; it
+ * stays hidden (its options kept) until an FM binds the port to a vPPB,
+ * which realizes it below the vPPB's cxl-downstream port.
+ */
+typedef struct CXLVCSPhysPort {
+    QDict *opts;            /* device options; NULL: nothing connected */
+    bool from_json;
+    DeviceState *dev;       /* the realized device while bound */
+
+    CXLVCSBindState state;
+    uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
+    uint8_t vppb;
+    bool perst;             /* PERST# asserted by Physical Port Control */
+} CXLVCSPhysPort;
+
+/*
+ * The background command in progress, one at a time for the whole
+ * switch: Bind or Unbind vPPB on a physical port.
+ */
+typedef struct CXLVCSCommand {
+    int port;               /* -1: none */
+    CXLCCI *cci;            /* where it came from; NULL once that is gone */
+    CXLVCSUnbindOption unbind_option;
+    bool waiting;           /* unbind: for the host to take the link down */
+    QEMUTimer *timer;       /* bind delay or unbind timeout */
+} CXLVCSCommand;
+
+/* A CCI the switch serves, opened by a transport */
+typedef struct CXLVCSCCI {
+    CXLCCI cci;
+    CXLVCSSwitch *sw;
+    CXLCCITransport transport;
+    QTAILQ_ENTRY(CXLVCSCCI) next;
+} CXLVCSCCI;
+
+struct CXLVCSSwitch {
+    Object parent_obj;
+
+    /* Properties */
+    uint32_t num_usp;       /* usp-ppbs: one VCS per upstream PPB */
+    uint32_t num_dsp;       /* dsp-ppbs: physical downstream PPBs */
+    bool local_fm;
+
+    CXLUpstreamPort **usp;  /* [num_usp], NULL where none registered */
+    uint8_t *num_vppbs;     /* [num_usp], fixed when the machine is ready */
+    bool ready;             /* the vPPB counts are fixed */
+    CXLVCSPhysPort *ports;  /* [num_dsp] */
+    CXLVCSCommand cmd;
+
+    QTAILQ_HEAD(, CXLVCSCCI) ccis;
+    /*
+     * Event logs and timestamp of the switch, shared by its CCIs; only
+     * these parts of the device state are used
+     */
+    CXLDeviceState events;
+
+    /* Options being replayed by a bind, let through by hide_device */
+    const QDict *replaying;
+    DeviceListener listener;
+    Notifier machine_done;
+    QTAILQ_ENTRY(CXLVCSSwitch) next;
+};
+
+/* cxl-vcs-switch.c: the switch's topology */
+const char *cxl_vcs_id(CXLVCSSwitch *s);
+CXLVCSSwitch *cxl_vcs_switch_next(CXLVCSSwitch *s);
+CXLVCSSwitch *cxl_vcs_from_cci(CXLCCI *cci);
+/* Physical port id of the upstream port of VCS @vcs */
+static inline unsigned cxl_vcs_usp_port_id(CXLVCSSwitch *s, unsigned vcs)
+{
+    return s->num_dsp + vcs;
+}
+unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs);
+PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
+/* The physical port bound (or being bound) to a vPPB, or -1 */
+int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
+/* The PCI function that stands for physical port @port's PPB, or NULL */
+PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port);
+const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
+bool cxl_vcs_port_bound(CXLVCSPhysPort *p);
+/* Get Physical Port State of port @port (false: no such port) */
+bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st);
+/* For each CCI of @s */
+#define CXL_VCS_FOREACH_CCI(c, s) QTAILQ_FOREACH(c, &(s)->ccis, next)
+
+/* cxl-vcs-bind.c: bind, unbind and port control */
+void cxl_vcs_bind_init(CXLVCSSwitch *s);
+void cxl_vcs_bind_cleanup(CXLVCSSwitch *s);
+CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
+                        unsigned vppb, unsigned port, unsigned ld_id);
+CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
+                          unsigned vppb, unsigned option);
+CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
+                                unsigned opcode);
+/* @cci is going away: a command it started completes without it */
+void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci);
+
+/* cxl-vcs-events.c: event records */
+void cxl_vcs_events_init(CXLVCSSwitch *s);
+void cxl_vcs_events_cleanup(CXLVCSSwitch *s);
+/* A vPPB's binding changed, as @ok or failed: a VCS Event Record */
+void cxl_vcs_event_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
+                           int port, bool ok);
+/* A port's link changed, or with @hot_add its slot: a Physical Switch one */
+void cxl_vcs_event_port(CXLVCSSwitch *s, unsigned port, bool hot_add);
+
+/* cxl-vcs-fmapi.c: the FM-API command set */
+void cxl_vcs_cci_init(CXLVCSSwitch *s, CXLCCI *cci, DeviceState *intf,
+                      size_t payload_max);
+
+#endif
