@@ -13,16 +13,7 @@
 
 #include "libqtest.h"
 #include "libqos/pci.h"
-
-/* CCI return codes, CXL r3.2 Table 8-34 */
-#define CXL_RC_SUCCESS 0x00
-#define CXL_RC_BG_STARTED 0x01
-#define CXL_RC_INVALID_INPUT 0x02
-#define CXL_RC_INTERNAL_ERROR 0x04
-#define CXL_RC_UNSUPPORTED 0x03
-#define CXL_RC_RETRY_REQUIRED 0x05
-#define CXL_RC_BUSY 0x06
-#define CXL_RC_INVALID_PAYLOAD_LENGTH 0x16
+#include "cxl-fm-opcodes.h"
 
 typedef struct CXLFMHost {
     QTestState *qts;

@@ -1,7 +1,7 @@
 /*
  * QTest for usb-cxl-mctp: CXL FM-API over MCTP over USB (DSP0283)
  *
- * Carries a small EHCI driver: resets the port, enumerates the device,
+ * Through libqos's EHCI driver: resets the port, enumerates the device,
  * checks its descriptors, sets the configuration, and then runs MCTP the
  * way Linux's mctp-usb driver, mctpd and libcxlmi do.  Expected bytes
  * come from DSP0283/DSP0236 and the CXL FM-API layouts.
@@ -15,48 +15,10 @@
 #include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "libqos/ehci.h"
 #include "cxl-fm-utils.h"
 
-/* EHCI registers (EHCI r1.0 2.2, 2.3) */
-#define EHCI_CAPLENGTH 0x00
-#define EHCI_USBCMD 0x00
-#define EHCI_USBCMD_RS (1 << 0)
-#define EHCI_USBCMD_HCRESET (1 << 1)
-#define EHCI_USBCMD_ASE (1 << 5)
-#define EHCI_USBSTS 0x04
-#define EHCI_ASYNCLISTADDR 0x18
-#define EHCI_CONFIGFLAG 0x40
-#define EHCI_PORTSC 0x44
-#define EHCI_PORTSC_CCS (1 << 0)
-#define EHCI_PORTSC_PED (1 << 2)
-#define EHCI_PORTSC_PRESET (1 << 8)
-#define EHCI_PORTSC_POWER (1 << 12)
-
-/* Queue heads and transfer descriptors (EHCI r1.0 3.5, 3.6) */
-#define QH_TYPE (1 << 1)
-#define LINK_T 1
-#define QH_H (1 << 15)
-#define QH_DTC (1 << 14)
-#define QH_EPS_HIGH (2 << 12)
-#define QH_MULT1 (1u << 30)
-#define QTD_ACTIVE (1 << 7)
-#define QTD_HALTED (1 << 6)
-#define QTD_PID_OUT (0 << 8)
-#define QTD_PID_IN (1 << 8)
-#define QTD_PID_SETUP (2 << 8)
-#define QTD_CERR3 (3 << 10)
-#define QTD_IOC (1 << 15)
-#define QTD_DT (1u << 31)
-
-/* Guest memory for schedules and buffers */
 #define MEM_BASE 0x1000000
-#define QH_CTRL (MEM_BASE + 0x000)
-#define QH_OUT (MEM_BASE + 0x040)
-#define QH_IN (MEM_BASE + 0x080)
-#define QTD_BASE (MEM_BASE + 0x100)
-#define SETUP_BUF (MEM_BASE + 0x1000)
-#define DATA_BUF (MEM_BASE + 0x2000)
-
 #define DEV_ADDR 1
 #define EP_MCTP 1
 #define IN_XFER 512
@@ -77,8 +39,7 @@ static const uint8_t uuid_bytes[16] = {
 typedef struct Host {
     QTestState *qts;
     CXLFMHost pci;
-    uint64_t op;            /* EHCI operational registers */
-    unsigned qtds;          /* next free qTD */
+    QEHCI ehci;
     uint8_t dev_eid;        /* EID requests go to */
     uint8_t src_eid;        /* EID responses come from */
     uint8_t tag;
@@ -86,136 +47,27 @@ typedef struct Host {
     char *dir;
 } Host;
 
-static uint32_t op_read(Host *h, unsigned reg)
-{
-    return qtest_readl(h->qts, h->op + reg);
-}
-
-static void op_write(Host *h, unsigned reg, uint32_t val)
-{
-    qtest_writel(h->qts, h->op + reg, val);
-}
-
-static uint64_t qtd_alloc(Host *h)
-{
-    return QTD_BASE + 0x40 * (h->qtds++ % 48);
-}
-
-static void qtd_write(Host *h, uint64_t qtd, uint64_t next, uint32_t token,
-                      uint64_t buf)
-{
-    qtest_writel(h->qts, qtd, next ? next : LINK_T);
-    qtest_writel(h->qts, qtd + 4, LINK_T);
-    qtest_writel(h->qts, qtd + 8, token | QTD_CERR3 | QTD_ACTIVE);
-    /* Page 0 starts at the buffer, pages 1-4 follow it */
-    for (int i = 0; i < 5; i++) {
-        uint64_t page = i ? (buf & ~0xfffULL) + 0x1000 * i : buf;
-
-        qtest_writel(h->qts, qtd + 12 + 4 * i, buf ? page : 0);
-    }
-}
-
-static void qh_write(Host *h, uint64_t qh, uint64_t next, uint32_t epchar)
-{
-    qtest_writel(h->qts, qh, next | QH_TYPE);
-    qtest_writel(h->qts, qh + 4, epchar);
-    qtest_writel(h->qts, qh + 8, QH_MULT1);
-    for (int i = 3; i < 12; i++) {
-        qtest_writel(h->qts, qh + 4 * i, i == 4 || i == 5 ? LINK_T : 0);
-    }
-}
-
-/*
- * Start the qTD chain @first on queue head @qh and wait for @last to
- * finish; returns false if it is still active after @ms milliseconds.
- */
-static bool run_qtds(Host *h, uint64_t qh, uint64_t first, uint64_t last,
-                     int ms)
-{
-    qtest_writel(h->qts, qh + 16, first);   /* overlay: next qTD */
-    qtest_writel(h->qts, qh + 24, 0);       /* overlay: token, idle */
-    for (int i = 0; i < ms; i++) {
-        if (!(qtest_readl(h->qts, last + 8) & QTD_ACTIVE)) {
-            return true;
-        }
-        qtest_clock_step(h->qts, 1000 * 1000);
-    }
-    return !(qtest_readl(h->qts, last + 8) & QTD_ACTIVE);
-}
-
-/* Bytes a finished qTD moved out of @len */
-static size_t qtd_done(Host *h, uint64_t qtd, size_t len)
-{
-    uint32_t token = qtest_readl(h->qts, qtd + 8);
-
-    g_assert_cmphex(token & (QTD_ACTIVE | QTD_HALTED), ==, 0);
-    return len - ((token >> 16) & 0x7fff);
-}
-
 static size_t control(Host *h, uint8_t type, uint8_t req, uint16_t value,
                       uint16_t index, void *data, uint16_t len)
 {
-    uint8_t setup[8] = { type, req };
-    uint64_t st = qtd_alloc(h), dt = qtd_alloc(h), sts = qtd_alloc(h);
-    bool in = type & 0x80;
-    size_t done = 0;
-
-    stw_le_p(setup + 2, value);
-    stw_le_p(setup + 4, index);
-    stw_le_p(setup + 6, len);
-    qtest_memwrite(h->qts, SETUP_BUF, setup, sizeof(setup));
-    if (len && !in) {
-        qtest_memwrite(h->qts, DATA_BUF, data, len);
-    }
-    qtd_write(h, sts, 0, (in && len ? QTD_PID_OUT : QTD_PID_IN) | QTD_DT |
-              QTD_IOC, 0);
-    qtd_write(h, dt, sts, (in ? QTD_PID_IN : QTD_PID_OUT) | QTD_DT |
-              len << 16, DATA_BUF);
-    qtd_write(h, st, len ? dt : sts, QTD_PID_SETUP | 8 << 16, SETUP_BUF);
-    g_assert_true(run_qtds(h, QH_CTRL, st, sts, 100));
-    if (len) {
-        done = qtd_done(h, dt, len);
-        if (in) {
-            qtest_memread(h->qts, DATA_BUF, data, done);
-        }
-    }
-    return done;
+    return qehci_control(&h->ehci, type, req, value, index, data, len);
 }
 
 static void bulk_out(Host *h, const void *buf, size_t len)
 {
-    uint64_t qtd = qtd_alloc(h);
-
-    qtest_memwrite(h->qts, DATA_BUF, buf, len);
-    qtd_write(h, qtd, 0, QTD_PID_OUT | QTD_IOC | len << 16, DATA_BUF);
-    g_assert_true(run_qtds(h, QH_OUT, qtd, qtd, 100));
-    g_assert_cmpuint(qtd_done(h, qtd, len), ==, len);
+    qehci_bulk_out(&h->ehci, buf, len);
 }
 
 /* One IN transfer; 0 if the device had nothing to send within @ms */
 static size_t bulk_in(Host *h, uint8_t *buf, int ms)
 {
-    uint64_t qtd = qtd_alloc(h);
-    size_t len;
-
-    qtd_write(h, qtd, 0, QTD_PID_IN | QTD_IOC | IN_XFER << 16, DATA_BUF);
-    if (!run_qtds(h, QH_IN, qtd, qtd, ms)) {
-        /* Still NAKing: take the qTD out again */
-        qtest_writel(h->qts, QH_IN + 16, LINK_T);
-        qtest_writel(h->qts, QH_IN + 24, 0);
-        qtest_writel(h->qts, qtd + 8, 0);
-        return 0;
-    }
-    len = qtd_done(h, qtd, IN_XFER);
-    qtest_memread(h->qts, DATA_BUF, buf, len);
-    return len;
+    return qehci_bulk_in(&h->ehci, buf, IN_XFER, ms);
 }
 
 static void host_start(Host *h, const char *target, const char *extra)
 {
     g_autofree char *args = NULL;
-    uint32_t caplength;
-    uint8_t desc[64];
+    uint8_t desc[8];
     int ehci;
 
     h->dir = g_dir_make_tmp("cxl-mctp-XXXXXX", NULL);
@@ -242,44 +94,18 @@ static void host_start(Host *h, const char *target, const char *extra)
         "%s -device usb-cxl-mctp,bus=ehci.0,id=mctp0,uuid=" UUID_STR
         ",target=%s", h->dir, h->dir, extra, target);
     h->qts = qtest_init(args);
-    h->qtds = 0;
     h->tag = 0;
     h->iid = 0;
     h->dev_eid = 0;
     h->src_eid = 0;
 
-    /* The host controller */
+    /* The host controller, and the device on its first port */
     cxl_fm_host_init(&h->pci, h->qts);
     cxl_fm_enumerate(&h->pci, 0);
     ehci = cxl_fm_find(&h->pci, 0x8086, 0x24cd, 0);
     g_assert_cmpint(ehci, >=, 0);
-    caplength = qtest_readb(h->qts, cxl_fm_bar(&h->pci, ehci, 0) +
-                            EHCI_CAPLENGTH);
-    h->op = cxl_fm_bar(&h->pci, ehci, 0) + caplength;
-    op_write(h, EHCI_USBCMD, EHCI_USBCMD_HCRESET);
-    g_assert_cmphex(op_read(h, EHCI_USBCMD) & EHCI_USBCMD_HCRESET, ==, 0);
-    op_write(h, EHCI_CONFIGFLAG, 1);
-
-    /* Reset the port: a high-speed device is enabled right away */
-    g_assert_true(op_read(h, EHCI_PORTSC) & EHCI_PORTSC_CCS);
-    op_write(h, EHCI_PORTSC, EHCI_PORTSC_POWER | EHCI_PORTSC_PRESET);
-    op_write(h, EHCI_PORTSC, EHCI_PORTSC_POWER);
-    g_assert_true(op_read(h, EHCI_PORTSC) & EHCI_PORTSC_PED);
-
-    /* Async schedule: control, bulk OUT and bulk IN queue heads */
-    qh_write(h, QH_CTRL, QH_OUT, QH_H | QH_DTC | QH_EPS_HIGH | 64 << 16);
-    qh_write(h, QH_OUT, QH_IN, QH_EPS_HIGH | 512 << 16 | EP_MCTP << 8 |
-             DEV_ADDR);
-    qh_write(h, QH_IN, QH_CTRL, QH_EPS_HIGH | 512 << 16 | EP_MCTP << 8 |
-             DEV_ADDR);
-    op_write(h, EHCI_ASYNCLISTADDR, QH_CTRL);
-    op_write(h, EHCI_USBCMD, EHCI_USBCMD_RS | EHCI_USBCMD_ASE);
-
-    /* Enumerate */
-    g_assert_cmpuint(control(h, 0x80, 6, 0x0100, 0, desc, 8), ==, 8);
-    control(h, 0x00, 5, DEV_ADDR, 0, NULL, 0);
-    qtest_writel(h->qts, QH_CTRL + 4,
-                 QH_H | QH_DTC | QH_EPS_HIGH | 64 << 16 | DEV_ADDR);
+    qehci_init(&h->ehci, h->qts, cxl_fm_bar(&h->pci, ehci, 0), MEM_BASE,
+               DEV_ADDR, EP_MCTP, 512, desc);
 }
 
 static void host_configure(Host *h)
@@ -544,32 +370,36 @@ static void test_identify_vcs(void)
     host_configure(&h);
     setup_endpoint(&h);
     /* libcxlmi's open: Identify on type 8, exactly 18 bytes, a switch */
-    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_IDENTIFY, NULL, 0, 0);
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, identify,
                     sizeof(identify));
     g_byte_array_unref(g_steal_pointer(&rsp));
 
-    rsp = cci(&h, 0x07, 0x5200, info_req, sizeof(info_req), 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_VCS_INFO, info_req,
+              sizeof(info_req), 0);
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, info, sizeof(info));
     g_byte_array_unref(g_steal_pointer(&rsp));
 
     /* Wrong message type for the command set: Unsupported */
-    g_byte_array_unref(cci(&h, 0x08, 0x5200, info_req, sizeof(info_req),
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_VCS_INFO, info_req,
+                       sizeof(info_req),
                            CXL_RC_UNSUPPORTED));
-    g_byte_array_unref(cci(&h, 0x07, 0x0001, NULL, 0, CXL_RC_UNSUPPORTED));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_IDENTIFY, NULL, 0,
+                       CXL_RC_UNSUPPORTED));
 
     /* Response Message Limit: 2^10 by default, and honoured when set */
-    rsp = cci(&h, 0x08, 0x0003, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_RSP_MSG_LIMIT, NULL, 0, 0);
     g_assert_cmpuint(rsp->len, ==, 14);
     g_assert_cmpuint(rsp->data[13], ==, 10);
     g_byte_array_unref(g_steal_pointer(&rsp));
-    rsp = cci(&h, 0x08, 0x0004, limit8, 1, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_RSP_MSG_LIMIT, limit8, 1, 0);
     g_assert_cmpuint(rsp->len, ==, 14);
     g_assert_cmpuint(rsp->data[13], ==, 8);
     g_byte_array_unref(g_steal_pointer(&rsp));
-    g_byte_array_unref(cci(&h, 0x08, 0x0004, limit11, 1,
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_RSP_MSG_LIMIT,
+                       limit11, 1,
                            CXL_RC_INVALID_INPUT));
-    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_IDENTIFY, NULL, 0, 0);
     g_assert_cmpuint(rsp->data[13 + 16], ==, 8);
     host_stop(&h);
 }
@@ -602,17 +432,18 @@ static void test_bind_unbind(void)
     host_configure(&h);
     setup_endpoint(&h);
 
-    rsp = cci(&h, 0x07, 0x5201, bind_req, sizeof(bind_req),
+    rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_BIND, bind_req, sizeof(bind_req),
               CXL_RC_BG_STARTED);
     g_assert_cmpuint(rsp->len, ==, 13);
     g_assert_cmphex(rsp->data[8] & 0x80, ==, 0x80);  /* BO */
     g_byte_array_unref(g_steal_pointer(&rsp));
     qtest_clock_step(h.qts, 100 * 1000 * 1000);
-    rsp = cci(&h, 0x08, 0x0002, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_BG_OP_STATUS, NULL, 0, 0);
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bg_bind_done,
                     sizeof(bg_bind_done));
     g_byte_array_unref(g_steal_pointer(&rsp));
-    rsp = cci(&h, 0x07, 0x5200, info_req, sizeof(info_req), 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_VCS_INFO, info_req,
+              sizeof(info_req), 0);
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bound, sizeof(bound));
     g_byte_array_unref(g_steal_pointer(&rsp));
     resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
@@ -620,11 +451,12 @@ static void test_bind_unbind(void)
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
 
-    rsp = cci(&h, 0x07, 0x5202, unbind_req, sizeof(unbind_req),
+    rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_UNBIND, unbind_req,
+              sizeof(unbind_req),
               CXL_RC_BG_STARTED);
     g_byte_array_unref(g_steal_pointer(&rsp));
     qtest_clock_step(h.qts, 1);
-    rsp = cci(&h, 0x08, 0x0002, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_BG_OP_STATUS, NULL, 0, 0);
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bg_unbind_done,
                     sizeof(bg_unbind_done));
     resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
@@ -637,7 +469,7 @@ static void test_bind_unbind(void)
      * Over MCTP too, the FM reads the bind's and the unbind's records in
      * the informational log (type 8, generic commands) and clears them
      */
-    rsp = cci(&h, 0x08, 0x0100, info_log, 1, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_EVENT_RECORDS, info_log, 1, 0);
     g_assert_cmpuint(rsp->len, ==, 13 + 0x20 + 4 * 0x80);
     g_assert_cmpuint(lduw_le_p(rsp->data + 13 + 0x14), ==, 4);
     for (int i = 0; i < 4; i++) {
@@ -653,14 +485,16 @@ static void test_bind_unbind(void)
         }
     }
     g_byte_array_unref(g_steal_pointer(&rsp));
-    rsp = cci(&h, 0x08, 0x0101, clear_all, sizeof(clear_all), 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_CLEAR_EVENT_RECORDS, clear_all,
+              sizeof(clear_all), 0);
     g_byte_array_unref(g_steal_pointer(&rsp));
-    rsp = cci(&h, 0x08, 0x0100, info_log, 1, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_EVENT_RECORDS, info_log, 1, 0);
     g_assert_cmpuint(rsp->len, ==, 13 + 0x20);
     g_byte_array_unref(g_steal_pointer(&rsp));
 
     /* The logs are the switch's: MCTP may ask for its interrupts too */
-    rsp = cci(&h, 0x08, 0x0103, msi_policy, sizeof(msi_policy),
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY, msi_policy,
+              sizeof(msi_policy),
               CXL_RC_SUCCESS);
     host_stop(&h);
 }
@@ -802,12 +636,12 @@ static void test_targets(void)
     host_start(&h, "us1", "");
     host_configure(&h);
     setup_endpoint(&h);
-    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_IDENTIFY, NULL, 0, 0);
     g_assert_cmpuint(rsp->len, ==, 13 + 18);
     g_assert_cmphex(ldq_le_p(rsp->data + 13 + 8), ==, 5678);
     g_assert_cmpuint(rsp->data[13 + 17], ==, 0x00);  /* switch */
     g_byte_array_unref(g_steal_pointer(&rsp));
-    rsp = cci(&h, 0x07, 0x5100, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_IDENTIFY_SWITCH, NULL, 0, 0);
     g_assert_cmpuint(rsp->len, ==, 13 + 0x49);
     g_byte_array_unref(g_steal_pointer(&rsp));
     host_stop(&h);
@@ -819,7 +653,7 @@ static void test_targets(void)
                "sn=77,bus=rp9");
     host_configure(&h);
     setup_endpoint(&h);
-    rsp = cci(&h, 0x08, 0x0001, NULL, 0, 0);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_IDENTIFY, NULL, 0, 0);
     g_assert_cmpuint(rsp->len, ==, 13 + 18);
     g_assert_cmphex(ldq_le_p(rsp->data + 13 + 8), ==, 77);
     g_assert_cmpuint(rsp->data[13 + 17], ==, 0x03);  /* type 3 */
@@ -855,7 +689,8 @@ static void perf_round_trips(void)
     setup_endpoint(&h);
     g_timer_start(timer);
     while (g_timer_elapsed(timer, NULL) < 3.0) {
-        g_byte_array_unref(cci(&h, 0x07, 0x5200, info_req, sizeof(info_req),
+        g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_VCS_INFO,
+                           info_req, sizeof(info_req),
                                0));
         n++;
     }

@@ -1,0 +1,81 @@
+/*
+ * The seed topology of the multi-VCS switch qtests, and what the tests do
+ * with it: drive the switch mailbox CCI as a fabric manager and play the
+ * hosts' OS for PCIe hot-plug.
+ *
+ * The topology is tests/data/cxl/seed-topology.args, which the guest
+ * harness and the documentation use too.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef CXL_VCS_FIXTURE_H
+#define CXL_VCS_FIXTURE_H
+
+#include "cxl-fm-utils.h"
+
+/* The seed's cxl-vcs-switch properties */
+#define SEED_SWITCH "usp-ppbs=2,dsp-ppbs=4,local-fm=true"
+
+/* Root bus numbers of the seed topology's CXL host bridges */
+#define ROOT_BUS0 12
+#define ROOT_BUS1 22
+
+/* Time for a bind to attach the device, and an unbind's time limit */
+#define BIND_NS (100 * 1000 * 1000LL)
+#define UNBIND_TIMEOUT_NS (30 * 1000 * 1000 * 1000LL)
+
+#define MBOX_CCI_VID 0x19e5
+#define MBOX_CCI_DID 0xa123
+
+typedef struct Fixture {
+    QTestState *qts;
+    CXLFMHost h;
+    CXLFMMailbox mb;
+    char *dir;
+    unsigned num_dsp;
+} Fixture;
+
+bool is_arm(void);
+const char *machine_args(void);
+/*
+ * The seed topology with @switch_args for the cxl-vcs-switch and @extra
+ * appended, its backing files in @dir
+ */
+GString *seed_args(const char *dir, const char *switch_args,
+                   const char *extra);
+
+/* Start it, enumerate both hosts and find the switch mailbox CCI */
+void fixture_start(Fixture *f, const char *switch_args, const char *extra);
+void fixture_stop(Fixture *f);
+
+/* Send a command and check its return code and exact response payload */
+void fm_expect(Fixture *f, uint16_t opcode, const void *in, size_t in_len,
+               uint16_t rc, const void *out, size_t out_len);
+void fm_expect_rc(Fixture *f, uint16_t opcode, const void *in,
+                  size_t in_len, uint16_t rc);
+/* The background operation's opcode, percentage and return code */
+void bg_expect(Fixture *f, uint16_t opcode, uint8_t pct, uint16_t rc);
+void fm_bind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port);
+/* Bind, and let the link come up */
+void fm_bind(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port);
+void fm_unbind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t option);
+/* One vPPB's 4-byte Get VCS Info entry */
+void vppb_expect(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t status,
+                 uint8_t port);
+
+/* Whether QOM has the device, i.e. whether it is realized */
+bool device_exists(Fixture *f, const char *id);
+/* The OS powers the slot on after a hot-add, as pciehp does */
+int os_hot_add(Fixture *f, const char *port_id);
+bool os_sees_device(Fixture *f, const char *port_id);
+
+/* QEMU started with @args exits with status 1, printing @expected */
+void assert_startup_fails(const char *args, const char *expected);
+/* The seed topology with @from replaced by @to fails so */
+void assert_seed_fails(const char *from, const char *to,
+                       const char *expected);
+
+#endif
