@@ -70,8 +70,7 @@ static void test_phys_port_state(void)
 
     fixture_start(&f, SEED_SWITCH, "");
     fm_expect(&f, CXL_OP_PHYS_PORT_STATE, req, sizeof(req), CXL_RC_SUCCESS,
-              rsp,
-              sizeof(rsp));
+              rsp, sizeof(rsp));
 
     /*
      * Bound and powered on by the host: the link of the vPPB's port,
@@ -87,8 +86,7 @@ static void test_phys_port_state(void)
     rsp[4 + 32 + 10] = 5;
     rsp[4 + 32 + 11] = 4;
     fm_expect(&f, CXL_OP_PHYS_PORT_STATE, req, sizeof(req), CXL_RC_SUCCESS,
-              rsp,
-              sizeof(rsp));
+              rsp, sizeof(rsp));
 
     fm_expect_rc(&f, CXL_OP_PHYS_PORT_STATE, bad_port, sizeof(bad_port),
                  CXL_RC_INVALID_INPUT);
@@ -268,8 +266,7 @@ static void lsa_access(Fixture *f, int dev, bool write, uint8_t *data,
     if (write) {
         memcpy(req + 8, data, len);
         g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_SET_LSA, req, 8 + len,
-                        NULL,
-                                        NULL), ==, CXL_RC_SUCCESS);
+                                        NULL, NULL), ==, CXL_RC_SUCCESS);
     } else {
         stl_le_p(req + 4, len);
         g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_GET_LSA, req, 8, data,
@@ -380,8 +377,7 @@ static void test_unbind_errors(void)
     fm_expect_rc(&f, CXL_OP_VCS_INFO, vcs_info_short, sizeof(vcs_info_short),
                  CXL_RC_INVALID_PAYLOAD_LENGTH);
     fm_expect_rc(&f, CXL_OP_VCS_INFO, vcs_info_no_limit,
-                 sizeof(vcs_info_no_limit),
-                 CXL_RC_INVALID_INPUT);
+                 sizeof(vcs_info_no_limit), CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, CXL_OP_VCS_INFO, vcs_info_no_vcs, sizeof(vcs_info_no_vcs),
                  CXL_RC_INVALID_INPUT);
     vppb_expect(&f, 0, 1, 0x02, 2);
@@ -491,16 +487,14 @@ static void test_tunnel_dcd(void)
     cxl_fm_assert_bytes(out, len, info, sizeof(info));
 
     g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_ADD, add, sizeof(add), out,
-                    &len),
-                    ==, 0);
+                              &len), ==, 0);
     host_dc_respond(&t3, 0, CXL_OP_ADD_DC_RESPONSE, 0, 128 * 1024 * 1024);
     g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_EXTENT_LISTS, list_req,
                               sizeof(list_req), out, &len), ==, 0);
     cxl_fm_assert_bytes(out, len, one, sizeof(one));
 
     g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_RELEASE, release,
-                    sizeof(release),
-                              out, &len), ==, 0);
+                              sizeof(release), out, &len), ==, 0);
     host_dc_respond(&t3, 1, CXL_OP_RELEASE_DC, 0, 128 * 1024 * 1024);
     g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_EXTENT_LISTS, list_req,
                               sizeof(list_req), out, &len), ==, 0);
@@ -514,8 +508,7 @@ static void test_tunnel_dcd(void)
                     CXL_RC_INVALID_INPUT);
     stl_le_p(release + 0x1c, 0);
     g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_RELEASE, release, 0x20, out,
-                    &len),
-                    ==, CXL_RC_INVALID_INPUT);
+                              &len), ==, CXL_RC_INVALID_INPUT);
     fixture_stop(&f);
 }
 
@@ -657,8 +650,8 @@ static void port_expect(Fixture *f, uint8_t port, uint16_t flags,
     size_t len = sizeof(rsp);
 
     g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_PHYS_PORT_STATE, req,
-                    sizeof(req),
-                                    rsp, &len), ==, CXL_RC_SUCCESS);
+                                    sizeof(req), rsp, &len), ==,
+                    CXL_RC_SUCCESS);
     g_assert_cmpuint(len, ==, sizeof(rsp));
     g_assert_cmphex(lduw_le_p(rsp + 4 + 0xd), ==, flags);
     g_assert_cmphex(rsp[4 + 0xb], ==, ltssm);
@@ -774,8 +767,7 @@ static unsigned events_get(Fixture *f, uint8_t log, uint8_t *buf)
     unsigned count;
 
     g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_GET_EVENT_RECORDS, &log, 1,
-                    buf,
-                                    &len), ==, CXL_RC_SUCCESS);
+                                    buf, &len), ==, CXL_RC_SUCCESS);
     count = lduw_le_p(buf + 0x14);
     g_assert_cmpuint(len, ==, 0x20 + 0x80 * count);
     return count;
@@ -826,8 +818,7 @@ static void identify_agrees(Fixture *f)
     unsigned total = 0, bound = 0;
 
     g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_IDENTIFY_SWITCH, NULL, 0,
-                    sw,
-                                    &sw_len), ==, CXL_RC_SUCCESS);
+                                    sw, &sw_len), ==, CXL_RC_SUCCESS);
     req[0] = 0;
     req[1] = 255;
     req[2] = sw[3];
@@ -835,8 +826,7 @@ static void identify_agrees(Fixture *f)
         req[3 + i] = i;
     }
     g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_VCS_INFO, req, 3 + sw[3],
-                    rsp,
-                                    &len), ==, CXL_RC_SUCCESS);
+                                    rsp, &len), ==, CXL_RC_SUCCESS);
     for (int i = 0; i < rsp[0]; i++) {
         uint8_t n = rsp[off + 3];
 
@@ -894,8 +884,8 @@ static void phys_record_expect(Fixture *f, const uint8_t *rec,
     uint8_t want[0x80];
 
     g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_PHYS_PORT_STATE, req,
-                    sizeof(req),
-                                    state, &len), ==, CXL_RC_SUCCESS);
+                                    sizeof(req), state, &len), ==,
+                    CXL_RC_SUCCESS);
     event_header(want, rec, phys_event_uuid, 0, handle);
     want[0x30] = port;
     want[0x31] = type;
@@ -1158,8 +1148,7 @@ static void test_ppb_config(void)
               dev_id_rsp, sizeof(dev_id_rsp));
     /* AER is the first extended capability of a cxl-upstream */
     g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_PPB_CONFIG, ext, sizeof(ext),
-                    buf,
-                                    &len), ==, CXL_RC_SUCCESS);
+                                    buf, &len), ==, CXL_RC_SUCCESS);
     g_assert_cmphex(ldl_le_p(buf) & 0xffff, ==, PCI_EXT_CAP_ID_ERR);
 
     fm_bind(&f, 0, 0, 0);
@@ -1169,11 +1158,9 @@ static void test_ppb_config(void)
     mask_read[2] = mask_write[2];
     stl_le_p(mask_write + 4, PCI_ERR_UNC_POISON_TLP);
     fm_expect(&f, CXL_OP_PPB_CONFIG, mask_write, sizeof(mask_write),
-              CXL_RC_SUCCESS,
-              zero, sizeof(zero));
+              CXL_RC_SUCCESS, zero, sizeof(zero));
     fm_expect(&f, CXL_OP_PPB_CONFIG, mask_read, sizeof(mask_read),
-              CXL_RC_SUCCESS,
-              mask_rsp, sizeof(mask_rsp));
+              CXL_RC_SUCCESS, mask_rsp, sizeof(mask_rsp));
     /* The host sees the same register */
     g_assert_cmphex(aer_reg(&f, dsp0, PCI_ERR_UNCOR_MASK), ==,
                     PCI_ERR_UNC_POISON_TLP);

@@ -112,8 +112,7 @@ static void test_usp_target(void)
     g_assert_cmpint(cci, >=, 0);
     cxl_fm_mbox_init(&mb, &h, cci, 0);
     g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_IDENTIFY_SWITCH, NULL, 0, buf,
-                    &len),
-                    ==, CXL_RC_SUCCESS);
+                                    &len), ==, CXL_RC_SUCCESS);
     cxl_fm_assert_bytes(buf, len, sw, sizeof(sw));
     cxl_fm_host_cleanup(&h);
     qtest_quit(qts);

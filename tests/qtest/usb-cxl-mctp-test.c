@@ -382,10 +382,9 @@ static void test_identify_vcs(void)
 
     /* Wrong message type for the command set: Unsupported */
     g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_VCS_INFO, info_req,
-                       sizeof(info_req),
-                           CXL_RC_UNSUPPORTED));
+                           sizeof(info_req), CXL_RC_UNSUPPORTED));
     g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_IDENTIFY, NULL, 0,
-                       CXL_RC_UNSUPPORTED));
+                           CXL_RC_UNSUPPORTED));
 
     /* Response Message Limit: 2^10 by default, and honoured when set */
     rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_RSP_MSG_LIMIT, NULL, 0, 0);
@@ -397,8 +396,7 @@ static void test_identify_vcs(void)
     g_assert_cmpuint(rsp->data[13], ==, 8);
     g_byte_array_unref(g_steal_pointer(&rsp));
     g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_RSP_MSG_LIMIT,
-                       limit11, 1,
-                           CXL_RC_INVALID_INPUT));
+                           limit11, 1, CXL_RC_INVALID_INPUT));
     rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_IDENTIFY, NULL, 0, 0);
     g_assert_cmpuint(rsp->data[13 + 16], ==, 8);
     host_stop(&h);
@@ -452,8 +450,7 @@ static void test_bind_unbind(void)
     qobject_unref(resp);
 
     rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_UNBIND, unbind_req,
-              sizeof(unbind_req),
-              CXL_RC_BG_STARTED);
+              sizeof(unbind_req), CXL_RC_BG_STARTED);
     g_byte_array_unref(g_steal_pointer(&rsp));
     qtest_clock_step(h.qts, 1);
     rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_BG_OP_STATUS, NULL, 0, 0);
@@ -494,8 +491,7 @@ static void test_bind_unbind(void)
 
     /* The logs are the switch's: MCTP may ask for its interrupts too */
     rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY, msi_policy,
-              sizeof(msi_policy),
-              CXL_RC_SUCCESS);
+              sizeof(msi_policy), CXL_RC_SUCCESS);
     host_stop(&h);
 }
 
@@ -690,8 +686,7 @@ static void perf_round_trips(void)
     g_timer_start(timer);
     while (g_timer_elapsed(timer, NULL) < 3.0) {
         g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_VCS_INFO,
-                           info_req, sizeof(info_req),
-                               0));
+                               info_req, sizeof(info_req), 0));
         n++;
     }
     g_test_maximized_result(n / g_timer_elapsed(timer, NULL),
