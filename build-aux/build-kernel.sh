@@ -6,14 +6,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-. "$here/apt-env.sh"
-eval "$(grep -E '^[A-Z_]+=' "$here/pins.mk" | sed 's/^\([A-Z_]*\)=\(.*\)$/: "${\1:=\2}"/')"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
+load_pins
 
 pkg="linux-source-$KERNEL_SERIES"
 ver=$KERNEL_DEBIAN_VERSION
 fragment="$top/guest/kernel.config"
 kdir="$CXL_FABRIC_CACHE/kernel"
-key=$(cat "$fragment" | sha1sum | cut -c1-12)
+key=$(sha1sum < "$fragment" | cut -c1-12)
 out="$kdir/build-$ver-$key"
 image="$out/arch/x86/boot/bzImage"
 
@@ -26,8 +27,7 @@ deb="$kdir/${pkg}_${ver}_all.deb"
 src="$kdir/src-$ver"
 if [ ! -f "$src/.complete" ]; then
     if [ ! -f "$deb" ]; then
-        private_apt_sources "$QEMU_DEBIAN_SUITE" \
-            "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] @MIRROR@ $QEMU_DEBIAN_SUITE main"
+        private_apt_sources "$QEMU_DEBIAN_SUITE" deb
         mkdir -p "$kdir"
         if ! (cd "$kdir" &&
               private_apt "$QEMU_DEBIAN_SUITE" -q download "$pkg=$ver" >&2); then

@@ -6,12 +6,15 @@
 #
 # usage: build-optionroms.sh QEMU_BUILD_DIR
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 qbuild=$(cd "${1:?usage: build-optionroms.sh QEMU_BUILD_DIR}" && pwd)
 tree=$(cd "$qbuild/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 out="$qbuild/cxl-fabric-optionrom"
 datadir=$(sed -n 's/^#define CONFIG_QEMU_DATADIR "\(.*\)"$/\1/p' \
               "$qbuild/config-host.h")
-[ -n "$datadir" ] || { echo "error: no CONFIG_QEMU_DATADIR" >&2; exit 1; }
+[ -n "$datadir" ] || die "no CONFIG_QEMU_DATADIR"
 
 mkdir -p "$out" "$qbuild/qemu-bundle$datadir"
 printf 'TOPSRC_DIR=%s\nCC=cc\nCCAS=cc\nLD=ld\nOBJCOPY=objcopy\nPYTHON=/usr/bin/python3\n' \

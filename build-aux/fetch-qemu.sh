@@ -11,34 +11,32 @@
 # uploader's signature on the .dsc (bookworm's keyring is too old).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/apt-env.sh"
-eval "$(grep -E '^[A-Z_]+=' "$here/pins.mk" | sed 's/^\([A-Z_]*\)=\(.*\)$/: "${\1:=\2}"/')"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
+load_pins
 
 ver=$QEMU_DEBIAN_VERSION
 suite=$QEMU_DEBIAN_SUITE
 upstream_ver=${ver#*:}
 dir="$CXL_FABRIC_CACHE/src/qemu-$upstream_ver"
 dsc="$dir/qemu_$upstream_ver.dsc"
-keyhome="$CXL_FABRIC_CACHE/keyring-home"
 
 if [ -f "$dsc" ] && [ -f "$dir/.complete" ] &&
-   [ -s "$keyhome/.gnupg/trustedkeys.gpg" ]; then
+   [ -s "$keyring_home/.gnupg/trustedkeys.gpg" ]; then
     echo "$dsc"
     exit 0
 fi
 
-signed="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
-private_apt_sources "$suite" \
-    "deb $signed @MIRROR@ $suite main" \
-    "deb-src $signed @MIRROR@ $suite main"
+private_apt_sources "$suite" deb deb-src
 
-if [ ! -s "$keyhome/.gnupg/trustedkeys.gpg" ]; then
+if [ ! -s "$keyring_home/.gnupg/trustedkeys.gpg" ]; then
     tmp=$(mktemp -d)
     (cd "$tmp" && private_apt "$suite" -q download debian-keyring >&2) ||
         die "could not download debian-keyring from $suite"
     dpkg-deb -x "$tmp"/debian-keyring_*.deb "$tmp/x"
-    mkdir -p "$keyhome/.gnupg"
-    cp "$tmp/x/usr/share/keyrings/debian-keyring.gpg" "$keyhome/.gnupg/trustedkeys.gpg"
+    mkdir -p "$keyring_home/.gnupg"
+    cp "$tmp/x/usr/share/keyrings/debian-keyring.gpg" \
+       "$keyring_home/.gnupg/trustedkeys.gpg"
     rm -rf "$tmp"
 fi
 

@@ -1,7 +1,8 @@
 # Versions the project builds against: the only place they are named.
-# This file is read both by make (include) and by the shell (.) so it
-# holds plain NAME=value lines only.  Override any of them from the
-# environment, e.g. `QEMU_DEBIAN_VERSION=1:10.2.2+ds-2 make check`.
+# This file is read both by make (include) and by the shell (load_pins
+# in lib.sh), so it holds plain NAME=value lines only.  Override any of
+# them from the environment, e.g.
+# `QEMU_DEBIAN_VERSION=1:10.2.2+ds-2 make check`.
 QEMU_DEBIAN_VERSION=1:10.2.2+ds-1
 QEMU_DEBIAN_SUITE=sid
 # Guest kernel: Debian's binary package linux-source-$(KERNEL_SERIES)

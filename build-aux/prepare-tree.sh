@@ -23,30 +23,21 @@ if [ "${1:-}" = --stamp-only ]; then
     shift
 fi
 tree=${1:?usage: prepare-tree.sh [--stamp-only] TREE}
-. "$here/apt-env.sh"
-eval "$(grep -E '^[A-Z_]+=' "$here/pins.mk" | sed 's/^\([A-Z_]*\)=\(.*\)$/: "${\1:=\2}"/')"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
+load_pins
 
-base_tag=debian-base
 stamp_file=.cxl-fabric-stamp
-
-series_files() {
-    grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$top/patches/series" || true
-}
 
 inputs_hash() {
     {
         echo "$QEMU_DEBIAN_VERSION"
         local p
-        for p in $(series_files); do
+        for p in $(patch_series); do
             echo "$p"
             cat "$top/patches/$p"
         done
     } | sha1sum | cut -c1-40
-}
-
-tree_git() {
-    git -C "$tree" -c user.name="cxl-fabric build" \
-        -c user.email="cxl-fabric@localhost" -c commit.gpgsign=false "$@"
 }
 
 want=$(inputs_hash)
@@ -58,13 +49,15 @@ if [ -d "$tree" ]; then
     have=$(cat "$tree/$stamp_file" 2>/dev/null || true)
     if [ "$have" != "$want" ]; then
         if [ -d "$tree/.git" ] && [ -n "$have" ]; then
-            if [ -n "$(tree_git status --porcelain --untracked-files=no)" ]; then
+            if tree_has_changes "$tree"; then
                 die "$tree has uncommitted changes to upstream files and the
   patches or the pinned version changed.  Commit them and run
   'make refresh-patches', or discard them, then run this again."
             fi
-            exported=$(tree_git rev-parse -q --verify refs/tags/cxl-fabric-exported || true)
-            if [ -n "$exported" ] && [ "$(tree_git rev-parse HEAD)" != "$exported" ]; then
+            exported=$(tree_git "$tree" rev-parse -q --verify \
+                           "refs/tags/$tree_exported_tag" || true)
+            if [ -n "$exported" ] &&
+               [ "$(tree_git "$tree" rev-parse HEAD)" != "$exported" ]; then
                 die "$tree has commits that are not in patches/.  Run
   'make refresh-patches' to export them (or reset the tree) first."
             fi
@@ -79,26 +72,25 @@ if [ ! -d "$tree" ]; then
     tmp="$tree.tmp"
     rm -rf "$tmp"
     mkdir -p "$(dirname "$tree")"
-    HOME="$CXL_FABRIC_CACHE/keyring-home" \
+    HOME="$keyring_home" \
         dpkg-source --require-valid-signature --no-copy -x "$dsc" "$tmp" >/dev/null ||
         die "dpkg-source could not verify or unpack $dsc"
     # Debian's packaging is not part of the QEMU tree we build.
     rm -rf "$tmp/debian" "$tmp/.pc"
     git -C "$tmp" init -q -b master
     git -C "$tmp" add -A -f .
-    git -C "$tmp" -c user.name="cxl-fabric build" \
-        -c user.email="cxl-fabric@localhost" -c commit.gpgsign=false \
-        commit -q -m "Debian qemu $QEMU_DEBIAN_VERSION (dpkg-source -x)"
-    git -C "$tmp" tag "$base_tag"
+    tree_git "$tmp" commit -q \
+        -m "Debian qemu $QEMU_DEBIAN_VERSION (dpkg-source -x)"
+    git -C "$tmp" tag "$tree_base_tag"
     mv "$tmp" "$tree"
-    for p in $(series_files); do
+    for p in $(patch_series); do
         [ -f "$top/patches/$p" ] || die "patches/series names $p, which does not exist"
-        if ! tree_git am -q --keep-cr "$top/patches/$p"; then
-            tree_git am --abort || true
+        if ! tree_git "$tree" am -q --keep-cr "$top/patches/$p"; then
+            tree_git "$tree" am --abort || true
             die "patch $p does not apply to qemu $QEMU_DEBIAN_VERSION"
         fi
     done
-    tree_git tag -f cxl-fabric-exported >/dev/null
+    tree_git "$tree" tag -f "$tree_exported_tag" >/dev/null
     echo "$want" > "$tree/$stamp_file"
 fi
 

@@ -6,21 +6,22 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 tree=${1:?usage: refresh-patches.sh TREE}
-. "$here/apt-env.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 
 [ -d "$tree/.git" ] || die "$tree is not prepared; run ./configure first"
-if [ -n "$(git -C "$tree" status --porcelain --untracked-files=no)" ]; then
+if tree_has_changes "$tree"; then
     die "$tree has uncommitted changes; commit them (git -C $tree commit) first"
 fi
 
 rm -f "$top"/patches/*.patch
-git -C "$tree" format-patch -q --no-signature --zero-commit --no-stat \
-    -o "$top/patches" debian-base..HEAD
+tree_git "$tree" format-patch -q --no-signature --zero-commit --no-stat \
+    -o "$top/patches" "$tree_base_tag..HEAD"
 {
     echo "# Patches to upstream QEMU files, applied in this order with git am."
     (cd "$top/patches" && ls -1 -- *.patch 2>/dev/null || true)
 } > "$top/patches/series"
-git -C "$tree" tag -f cxl-fabric-exported >/dev/null
+tree_git "$tree" tag -f "$tree_exported_tag" >/dev/null
 # The tree now matches patches/: record that so ./configure keeps it.
 "$here/prepare-tree.sh" --stamp-only "$tree"
-echo "refresh-patches: $(grep -vc '^#' "$top/patches/series") patch(es) in patches/"
+echo "refresh-patches: $(patch_series | wc -l) patch(es) in patches/"

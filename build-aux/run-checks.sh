@@ -16,6 +16,8 @@ qbuild=$(cd "${1:?usage: run-checks.sh QEMU_BUILD_DIR TARGETS QTESTS}" && pwd)
 targets=${2:?}
 qtests=${3:?}
 tree=$(cd "$qbuild/.." && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 logdir="$qbuild/cxl-fabric-logs"
 mkdir -p "$logdir"
 
@@ -90,7 +92,7 @@ done < <(cd "$top" && git ls-files --cached --others --exclude-standard -- \
              '*.c' '*.h' ':!guest/')
 while read -r p; do
     [ -n "$p" ] && run_checkpatch "patches/$p" "patches/$p"
-done < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$top/patches/series")
+done < <(patch_series)
 # Our MAINTAINERS section must be the one the patch series adds.
 title=$(head -n 1 "$top/MAINTAINERS")
 section=$(awk -v t="$title" '$0 == t { p = 1 } p && /^$/ { exit } p' "$tree/MAINTAINERS")

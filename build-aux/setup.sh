@@ -9,7 +9,8 @@
 #   - firmware (seabios, ipxe-qemu) and ccache.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/apt-env.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$here/lib.sh"
 
 stamp_dir="$CXL_FABRIC_CACHE/stamps"
 stamp="$stamp_dir/setup-$(sha1sum "$0" | cut -c1-12)"
@@ -39,14 +40,13 @@ if [ "$(id -u)" != 0 ]; then
     SUDO=sudo
 fi
 
-mirror=$(apt_mirror_uri) ||
-    die "no bookworm 'deb' entry found in /etc/apt/sources.list{,.d}"
+mirror=$(apt_mirror_uri) || exit 1
 
 want="Types: deb
 URIs: $mirror
 Suites: bookworm-backports
 Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+Signed-By: $debian_archive_keyring"
 if [ "$(cat "$BACKPORTS_LIST" 2>/dev/null)" != "$want" ]; then
     echo "setup: adding bookworm-backports ($mirror) in $BACKPORTS_LIST"
     echo "$want" | $SUDO tee "$BACKPORTS_LIST" >/dev/null
