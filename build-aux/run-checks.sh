@@ -105,14 +105,7 @@ fi
 # Our documentation pages must be valid reStructuredText.
 while read -r f; do
     [ -n "$f" ] || continue
-    if out=$(cd "$top" && /usr/bin/python3 - "$f" 2>&1 <<'PY'
-import sys
-import docutils.core
-docutils.core.publish_doctree(
-    open(sys.argv[1]).read(), source_path=sys.argv[1],
-    settings_overrides={"halt_level": 2, "report_level": 2})
-PY
-    ); then
+    if out=$(cd "$top" && /usr/bin/python3 "$here/check-rst.py" "$f" 2>&1); then
         cp_pass=$((cp_pass + 1))
     else
         cp_fail=$((cp_fail + 1))
