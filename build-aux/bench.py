@@ -6,10 +6,11 @@ without the endpoints.  Prints medians of several runs."""
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmp import QEMU  # noqa: E402
+from qemu_vm import qemu_machine  # noqa: E402
 
 VCSS = 8
 VPPBS = 16
@@ -18,7 +19,8 @@ RUNS = 5
 
 
 def topology(endpoints):
-    args = ["-machine", "q35,cxl=on", "-accel", "qtest", "-display", "none",
+    # QEMUMachine adds -display none and the QMP monitor.
+    args = ["-machine", "q35,cxl=on", "-accel", "qtest",
             "-nodefaults", "-m", "512M",
             "-object", "cxl-vcs-switch,id=vcs0,usp-ppbs=%d,dsp-ppbs=%d"
             % (VCSS, ENDPOINTS)]
@@ -51,28 +53,31 @@ def rss_kib(pid):
     return 0
 
 
-def measure(binary, endpoints):
+def measure(qbuild, endpoints):
     times, rss = [], []
     for _ in range(RUNS):
-        start = time.monotonic()
-        with QEMU(binary, topology(endpoints)) as vm:
-            switches = vm.cmd("query-cxl-vcs")
-            times.append(time.monotonic() - start)
-            rss.append(rss_kib(vm.proc.pid))
-            hidden = sum(p["present"] and p["state"] == "unbound"
-                         for p in switches[0]["ports"])
-            vppbs = sum(len(v["vppbs"]) for v in switches[0]["vcss"])
-            if hidden != (ENDPOINTS if endpoints else 0) or \
-               vppbs != VCSS * VPPBS:
-                raise SystemExit("unexpected topology: %d hidden, %d vPPBs"
-                                 % (hidden, vppbs))
+        with tempfile.TemporaryDirectory(prefix="cxl-bench-") as tmp:
+            start = time.monotonic()
+            vm = qemu_machine(qbuild, topology(endpoints),
+                              os.path.join(tmp, "qmp.sock"), 30)
+            with vm:
+                vm.launch()
+                switches = vm.cmd("query-cxl-vcs")
+                times.append(time.monotonic() - start)
+                rss.append(rss_kib(vm.get_pid()))
+        hidden = sum(p["present"] and p["state"] == "unbound"
+                     for p in switches[0]["ports"])
+        vppbs = sum(len(v["vppbs"]) for v in switches[0]["vcss"])
+        if hidden != (ENDPOINTS if endpoints else 0) or \
+           vppbs != VCSS * VPPBS:
+            raise SystemExit("unexpected topology: %d hidden, %d vPPBs"
+                             % (hidden, vppbs))
     return statistics.median(times) * 1000, statistics.median(rss) / 1024
 
 
 def main():
-    binary = os.path.join(sys.argv[1], "qemu-system-x86_64")
-    with_ep = measure(binary, True)
-    without = measure(binary, False)
+    with_ep = measure(sys.argv[1], True)
+    without = measure(sys.argv[1], False)
     label = "%d VCSs x %d vPPBs" % (VCSS, VPPBS)
     print("startup to QMP ready, %s, %d hidden endpoints: %.0f ms, "
           "RSS %.1f MiB" % (label, ENDPOINTS, with_ep[0], with_ep[1]))

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qmp import QEMU  # noqa: E402
+from qemu_vm import qemu_machine  # noqa: E402
 from seed import seed_args  # noqa: E402
 
 TIMEOUT = 900
@@ -47,6 +47,12 @@ def guest_vcs_view(lines):
     return view
 
 
+def hmp(vm, command_line):
+    """The output of an HMP command, without carriage returns"""
+    return vm.cmd("human-monitor-command",
+                  command_line=command_line).replace("\r", "").rstrip()
+
+
 def host_vcs_view(vm):
     view = {}
     for vcs in vm.cmd("query-cxl-vcs")[0]["vcss"]:
@@ -67,9 +73,10 @@ class Guest:
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(sock_path)
         self.listener.listen(1)
+        # QEMUMachine adds -display none and the QMP monitor.
         args = ["-machine", "q35,cxl=on", "-accel", "tcg",
                 "-cpu", "max,hypervisor=off", "-m", "2G", "-smp", "1",
-                "-display", "none", "-nodefaults", "-no-reboot",
+                "-nodefaults", "-no-reboot",
                 "-chardev", "socket,id=ser0,path=%s" % sock_path,
                 "-serial", "chardev:ser0",
                 "-kernel", kernel, "-initrd", initramfs,
@@ -78,20 +85,20 @@ class Guest:
                    os.environ.get("CXL_GUEST_APPEND", ""))]
         # Extra QEMU options for debugging, e.g. "-trace cxl_mctp_*"
         args += os.environ.get("CXL_GUEST_QEMU_ARGS", "").split()
-        self.vm = QEMU(os.path.join(qbuild, "qemu-system-x86_64"),
-                       args + seed_args(self.workdir), timeout=60)
+        self.vm = qemu_machine(qbuild, args + seed_args(self.workdir),
+                               os.path.join(self.workdir, "qmp.sock"), 60)
 
     def say(self, text):
         if self.narrate:
             print(text, flush=True)
 
     def run(self):
-        self.vm.start()
+        self.vm.launch()
         self.listener.settimeout(30)
         serial, _ = self.listener.accept()
         self.say("== Host: the switch before anything is bound "
                  "(QMP query-cxl-vcs, HMP info cxl-vcs)")
-        self.say(self.vm.hmp("info cxl-vcs").replace("\r", "").rstrip())
+        self.say(hmp(self.vm, "info cxl-vcs"))
         buf, log, vcs_lines = b"", [], []
         deadline = time.monotonic() + TIMEOUT
         result = None
@@ -127,7 +134,7 @@ class Guest:
                     result = m.group(2)
         if result == "PASS":
             self.say("== Host: the switch after the scenario")
-            self.say(self.vm.hmp("info cxl-vcs").replace("\r", "").rstrip())
+            self.say(hmp(self.vm, "info cxl-vcs"))
         self.vm.stop()
         serial.close()
         if result is None:
