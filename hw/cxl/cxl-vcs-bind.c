@@ -1,13 +1,16 @@
 /*
  * CXL multi-VCS switch: bind, unbind and port control
  *
- * Devices on physical downstream ports are hidden at startup: a
- * DeviceListener keeps their options.  Binding a port to a vPPB replays
- * them below that vPPB's cxl-downstream port, which the host sees as a
- * PCIe hot-add; unbinding removes the device, with the host's help
- * (managed), by waiting for the host to power the slot off, or at once
- * (surprise).  Bind and Unbind vPPB are background commands, one at a
- * time for the whole switch; cxl_vcs_complete() finishes them.
+ * A device given vcs= and dsppb= is not added where -device or
+ * device_add would put it: a DeviceListener takes its options, creates it
+ * with them and prepares its state (cxl_type3_prepare()), so that it
+ * exists, and its fabric manager reaches it, before any host does.
+ * Binding its port to a vPPB realizes it below the port's PPB the first
+ * time, and hot-adds a function that presents it below the vPPB's
+ * cxl-downstream port; unbinding removes that function, with the host's
+ * help (managed), by waiting for the host to power the slot off, or at
+ * once (surprise).  Bind and Unbind vPPB are background commands, one at
+ * a time for the whole switch; cxl_vcs_complete() finishes them.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -20,6 +23,7 @@
 #include "qapi/error.h"
 #include "qobject/qnum.h"
 #include "qobject/qstring.h"
+#include "qom/object_interfaces.h"
 #include "monitor/qdev.h"
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pcie.h"
@@ -76,22 +80,30 @@ void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci)
 }
 
 /*
- * PERST# of bound port @port: the link below the vPPB's port goes down or
- * comes back up, the device is reset on either edge so that it leaves
- * reset in its initial state, whatever was written to it meanwhile.
+ * PERST# of port @port: the link to the device goes down or comes back
+ * up, and the device is reset on either edge, so that it leaves reset in
+ * its initial state whatever was written to it meanwhile.  A bound
+ * device's link is the one below its vPPB's port, as its host sees it.
  */
 static void cxl_vcs_set_perst(CXLVCSSwitch *s, unsigned port, bool perst)
 {
     CXLVCSPhysPort *p = &s->ports[port];
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
-    uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
 
     trace_cxl_vcs_perst(cxl_vcs_id(s), port, perst);
-    pci_device_reset(PCI_DEVICE(p->dev));
-    if (perst) {
-        pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
-    } else {
-        pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    p->perst = perst;
+    cxl_vcs_fabric_update_link(s, port);
+    if (p->function) {
+        PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+        uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
+
+        pci_device_reset(p->function);
+        if (perst) {
+            pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+        } else {
+            pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+        }
+    } else if (p->dev && p->dev->realized) {
+        pci_device_reset(PCI_DEVICE(p->dev));
     }
     cxl_vcs_event_port(s, port, false);
 }
@@ -102,27 +114,21 @@ static void cxl_vcs_attach(CXLVCSSwitch *s)
     unsigned port = s->cmd.port;
     CXLVCSPhysPort *p = &s->ports[port];
     PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
-    BusState *bus;
-    QDict *opts;
-    DeviceState *dev;
     Error *err = NULL;
 
     if (!dsp) {
         error_setg(&err, "vPPB %u of VCS %u is gone", p->vppb, p->vcs);
         goto fail;
     }
-    bus = BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)));
-    opts = qdict_clone_shallow(p->opts);
-    qdict_put_str(opts, "bus", bus->name);
-    s->replaying = opts;
-    dev = qdev_device_add_from_qdict(opts, p->from_json, &err);
-    s->replaying = NULL;
-    qobject_unref(opts);
-    if (!dev) {
+    if (!cxl_vcs_fabric_realize_device(s, port, &err)) {
         goto fail;
     }
-    object_unref(OBJECT(dev));
-    p->dev = dev;
+    p->function = cxl_vcs_function_add(PCI_DEVICE(p->dev),
+                                       pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)),
+                                       &err);
+    if (!p->function) {
+        goto fail;
+    }
     p->state = CXL_VCS_BOUND;
     if (p->perst) {
         cxl_vcs_set_perst(s, port, true);
@@ -152,7 +158,7 @@ static void cxl_vcs_detach(CXLVCSSwitch *s)
         pcie_cap_slot_surprise_unplug(dsp);
         return;
     case CXL_VCS_UNBIND_MANAGED:
-        qdev_unplug(p->dev, &err);
+        qdev_unplug(DEVICE(p->function), &err);
         if (err) {
             /* e.g. the host is busy with the slot: try again later */
             warn_report_err(err);
@@ -204,7 +210,7 @@ CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
     }
     p = &s->ports[port];
     /* Only single logical devices: nothing to bind on an empty port */
-    if (ld_id != CXL_VCS_LD_ID_NONE || !p->opts) {
+    if (ld_id != CXL_VCS_LD_ID_NONE || !p->dev) {
         return CXL_MBOX_INVALID_INPUT;
     }
     bound_port = cxl_vcs_vppb_binding(s, vcs, vppb);
@@ -255,14 +261,12 @@ CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
 
 /*
  * Physical Port Control (5102h).  PERST# is the downstream side's signal,
- * so only reset applies to upstream ports.  On an unbound port the device
- * is held in reset anyway; the PERST# setting applies once it is bound.
+ * so only reset applies to upstream ports.
  */
 CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
                                 unsigned opcode)
 {
     CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
-    bool bound = p && p->state == CXL_VCS_BOUND;
 
     if (port >= s->num_dsp + s->num_usp || opcode > CXL_VCS_PORT_RESET ||
         (!p && (opcode != CXL_VCS_PORT_RESET || !s->usp[port - s->num_dsp]))) {
@@ -277,17 +281,18 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
     case CXL_VCS_PORT_ASSERT_PERST:
     case CXL_VCS_PORT_DEASSERT_PERST:
         if (p->perst != (opcode == CXL_VCS_PORT_ASSERT_PERST)) {
-            p->perst = !p->perst;
-            if (bound) {
-                cxl_vcs_set_perst(s, port, p->perst);
-            }
+            cxl_vcs_set_perst(s, port, !p->perst);
         }
         break;
     case CXL_VCS_PORT_RESET:
         if (!p) {
             /* The upstream PPB and, below it, its whole VCS */
             pci_device_reset(PCI_DEVICE(s->usp[port - s->num_dsp]));
-        } else if (bound && !p->perst) {
+        } else if (p->perst) {
+            /* Held in reset already */
+        } else if (p->function) {
+            pci_device_reset(p->function);
+        } else if (p->dev && p->dev->realized) {
             pci_device_reset(PCI_DEVICE(p->dev));
         }
         break;
@@ -295,7 +300,7 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
     return CXL_MBOX_SUCCESS;
 }
 
-/* A bound device was unrealized: by an unbind, or by its host */
+/* A host's function went away: by an unbind, or by its host */
 static void cxl_vcs_device_unrealize(DeviceListener *listener,
                                      DeviceState *dev)
 {
@@ -305,11 +310,11 @@ static void cxl_vcs_device_unrealize(DeviceListener *listener,
         CXLVCSPhysPort *p = &s->ports[i];
         bool unbinding = p->state == CXL_VCS_UNBIND_IN_PROGRESS;
 
-        if (p->dev != dev) {
+        if (!p->function || DEVICE(p->function) != dev) {
             continue;
         }
         trace_cxl_vcs_released(cxl_vcs_id(s), i, p->vcs, p->vppb);
-        p->dev = NULL;
+        p->function = NULL;
         p->state = CXL_VCS_UNBOUND;
         if (unbinding) {
             cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
@@ -333,6 +338,52 @@ static bool cxl_vcs_opts_dsppb(const QDict *opts, uint64_t *dsppb)
     return num && qnum_get_try_uint(num, dsppb);
 }
 
+/*
+ * The device of @opts, with its properties set and its state prepared,
+ * on no bus.  It joins QOM where device_add would have put it (under
+ * /machine/peripheral), but only once the machine is ready: until then
+ * every device in QOM must be realized.
+ */
+static DeviceState *cxl_vcs_create_device(CXLVCSPhysPort *p,
+                                          const QDict *opts, bool from_json,
+                                          Error **errp)
+{
+    ERRP_GUARD();
+    DeviceState *dev = qdev_new(qdict_get_str(opts, "driver"));
+    g_autoptr(QDict) props = qdict_clone_shallow(opts);
+    char *id = g_strdup(qdict_get_try_str(opts, "id"));
+
+    qdict_del(props, "driver");
+    qdict_del(props, "id");
+    object_set_properties_from_keyval(OBJECT(dev), props, from_json, errp);
+    if (*errp || !cxl_type3_prepare(CXL_TYPE3(dev), errp)) {
+        goto fail;
+    }
+    if (!phase_check(PHASE_MACHINE_READY)) {
+        p->pending_id = id;
+    } else if (!qdev_set_id(dev, id, errp)) {
+        goto fail;
+    }
+    return dev;
+
+fail:
+    g_free(id);
+    object_unref(OBJECT(dev));
+    return NULL;
+}
+
+void cxl_vcs_bind_machine_done(CXLVCSSwitch *s, Error **errp)
+{
+    for (unsigned i = 0; i < s->num_dsp; i++) {
+        CXLVCSPhysPort *p = &s->ports[i];
+
+        if (p->dev && !OBJECT(p->dev)->parent &&
+            !qdev_set_id(p->dev, g_steal_pointer(&p->pending_id), errp)) {
+            return;
+        }
+    }
+}
+
 static bool cxl_vcs_hide_device(DeviceListener *listener,
                                 const QDict *opts, bool from_json,
                                 Error **errp)
@@ -345,7 +396,7 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
     CXLVCSPhysPort *p;
     uint64_t dsppb;
 
-    if (!driver || !vcs || opts == s->replaying ||
+    if (!driver || !vcs ||
         object_resolve_path_type(vcs, TYPE_CXL_VCS_SWITCH, NULL) !=
         OBJECT(s)) {
         return false;
@@ -371,7 +422,7 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
         return false;
     }
     p = &s->ports[dsppb];
-    if (p->opts) {
+    if (p->dev) {
         error_setg(errp, "%s '%s': dsppb %" PRIu64 " of cxl-vcs-switch '%s' "
                    "is already used by '%s'", driver, id, dsppb,
                    cxl_vcs_id(s), cxl_vcs_device_id(p) ?: "");
@@ -382,9 +433,12 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
                    "bind chooses the vPPB it is attached below", driver, id);
         return false;
     }
-    p->opts = qdict_clone_shallow(opts);
-    p->from_json = from_json;
+    p->dev = cxl_vcs_create_device(p, opts, from_json, errp);
+    if (!p->dev) {
+        return false;
+    }
     trace_cxl_vcs_hide(cxl_vcs_id(s), dsppb, id);
+    cxl_vcs_fabric_update_link(s, dsppb);
     if (phase_check(PHASE_MACHINE_READY)) {
         /* device_add at run time: a hot-add to the physical port */
         cxl_vcs_event_port(s, dsppb, true);
@@ -406,6 +460,9 @@ void cxl_vcs_bind_cleanup(CXLVCSSwitch *s)
     device_listener_unregister(&s->listener);
     timer_free(s->cmd.timer);
     for (unsigned i = 0; i < s->num_dsp; i++) {
-        qobject_unref(s->ports[i].opts);
+        if (s->ports[i].dev) {
+            object_unref(OBJECT(s->ports[i].dev));
+        }
+        g_free(s->ports[i].pending_id);
     }
 }

@@ -59,7 +59,7 @@ static void cxl_vcs_switch_info(CXLCCI *cci, CXLSwitchInfo *info)
     info->num_vcss = s->num_usp;
     info->hdm_decoders = CXL_HDM_DECODER_COUNT;
     for (unsigned i = 0; i < s->num_dsp; i++) {
-        if (s->ports[i].opts) {
+        if (s->ports[i].dev) {
             info->active_ports[i / 8] |= 1 << (i % 8);
         }
         info->bound_vppbs += cxl_vcs_port_bound(&s->ports[i]);
@@ -93,19 +93,15 @@ static bool cxl_vcs_switch_port(CXLCCI *cci, uint8_t port, CXLSwitchPort *st)
 }
 
 /*
- * Tunnel Management Command (5300h) to the device bound on a physical
- * downstream port: its FM-owned LD CCI (DCD management among others).
- * A device on an unbound port is not realized, so it cannot be reached.
+ * Tunnel Management Command (5300h) to the device on a physical
+ * downstream port, bound or not: its FM-owned LD CCI (DCD management
+ * among others).
  */
 static CXLCCI *cxl_vcs_tunnel_target(CXLCCI *cci, uint8_t port,
                                      uint8_t target_type)
 {
-    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
-
-    if (target_type != 0 || port >= s->num_dsp || !s->ports[port].dev) {
-        return NULL;
-    }
-    return &CXL_TYPE3(s->ports[port].dev)->vdm_fm_owned_ld_mctp_cci;
+    return target_type == 0 ? cxl_vcs_port_cci(cxl_vcs_from_cci(cci), port)
+                            : NULL;
 }
 
 static const CXLCCIOps cxl_vcs_cci_ops = {

@@ -61,7 +61,7 @@ static CxlVcsPhysPortInfo *cxl_vcs_port_info(CXLVCSSwitch *s, unsigned i)
     CXLVCSPhysPort *p = &s->ports[i];
 
     info->phys_port = i;
-    info->present = p->opts != NULL;
+    info->present = p->dev != NULL;
     info->device = g_strdup(cxl_vcs_device_id(p));
     info->state = cxl_vcs_qapi_state[p->state];
     if (p->state != CXL_VCS_UNBOUND) {

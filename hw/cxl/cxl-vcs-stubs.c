@@ -35,6 +35,11 @@ bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
     return true;
 }
 
+PCIDevice *cxl_vcs_function_target(PCIDevice *d)
+{
+    return NULL;
+}
+
 /* No cxl-vcs-switch object can exist to be a CCI target */
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
                          size_t payload_max, const CXLCCITransport *t)

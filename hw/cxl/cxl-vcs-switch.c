@@ -51,10 +51,18 @@ CXLVCSSwitch *cxl_vcs_from_cci(CXLCCI *cci)
 
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p)
 {
-    if (p->dev) {
-        return p->dev->id;
+    return p->dev ? p->dev->id ?: p->pending_id : NULL;
+}
+
+CXLCCI *cxl_vcs_port_cci(CXLVCSSwitch *s, unsigned port)
+{
+    CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
+
+    /* A device held in reset does not answer */
+    if (!p || !p->dev || p->perst) {
+        return NULL;
     }
-    return p->opts ? qdict_get_try_str(p->opts, "id") : NULL;
+    return &CXL_TYPE3(p->dev)->vdm_fm_owned_ld_mctp_cci;
 }
 
 /* Bound: the host has the device, even while it is asked to give it up */
@@ -124,14 +132,15 @@ int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
 /*
  * The PCI function of a physical port's PPB: an upstream port's
  * cxl-upstream; for a downstream port bound to a vPPB, the vPPB's
- * cxl-downstream, which stands for both in this model.
+ * cxl-downstream, which stands for both towards its host; for an unbound
+ * downstream port, its own PPB.
  */
 PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
 {
     if (port < s->num_dsp) {
         CXLVCSPhysPort *p = &s->ports[port];
 
-        return p->state == CXL_VCS_UNBOUND ? NULL :
+        return p->state == CXL_VCS_UNBOUND ? p->ppb :
                cxl_vcs_vppb_port(s, p->vcs, p->vppb);
     }
     if (port < s->num_dsp + s->num_usp && s->usp[port - s->num_dsp]) {
@@ -176,18 +185,27 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st)
 
         st->config_state = config[p->state];
         st->cxl_versions = CXL_PORT_CXL_VERSIONS;
-        if (p->opts) {
+        if (p->dev) {
             st->connected_cxl_version = CXL_PORT_MODE_68B_VH;
             st->connected_device_type = CXL_PORT_DEVICE_T3_SLD;
             st->link_state |= CXL_PORT_LINK_PRSNT;
         }
-        if (p->dev) {
-            /* Bound: the link is the one below the vPPB's port */
-            st->ppb = cxl_vcs_ppb(s, port);
-            st->link_up = cxl_vcs_link_active(st->ppb);
+        /* Bound, the link is the one below the vPPB's port */
+        st->ppb = p->function ? cxl_vcs_vppb_port(s, p->vcs, p->vppb) :
+                                p->ppb;
+        st->link_up = st->ppb && cxl_vcs_link_active(st->ppb);
+        if (st->link_up && !p->dev->realized) {
+            /* Trained as the device would train: what both support */
+            CXLType3Dev *ct3d = CXL_TYPE3(p->dev);
+            uint32_t lnkcap = st->ppb->config_read(st->ppb,
+                st->ppb->exp.exp_cap + PCI_EXP_LNKCAP, 4);
+
+            st->negotiated_width = MIN(ct3d->width,
+                                       (lnkcap & PCI_EXP_LNKCAP_MLW) >> 4);
+            st->current_speed = MIN(ct3d->speed,
+                                    lnkcap & PCI_EXP_LNKCAP_SLS);
         }
-        if (p->perst || (p->opts && !p->dev)) {
-            /* Unbound, the device is held in reset, its link down */
+        if (p->perst) {
             st->link_state |= CXL_PORT_LINK_PERST;
         }
     } else if (port < s->num_dsp + s->num_usp) {
@@ -383,7 +401,14 @@ static bool cxl_vcs_check_vppbs(CXLVCSSwitch *s, unsigned vcs, Error **errp)
 static void cxl_vcs_machine_done(Notifier *notifier, void *data)
 {
     CXLVCSSwitch *s = container_of(notifier, CXLVCSSwitch, machine_done);
+    unsigned seq = 0;
 
+    for (CXLVCSSwitch *o = cxl_vcs_switch_next(NULL); o != s;
+         o = cxl_vcs_switch_next(o)) {
+        seq++;
+    }
+    cxl_vcs_bind_machine_done(s, &error_fatal);
+    cxl_vcs_fabric_create(s, seq, &error_fatal);
     for (unsigned vcs = 0; vcs < s->num_usp; vcs++) {
         if (s->usp[vcs]) {
             cxl_vcs_check_vppbs(s, vcs, &error_fatal);
@@ -486,7 +511,7 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
         }
     }
     for (unsigned i = 0; i < s->num_dsp; i++) {
-        if (s->ports[i].opts) {
+        if (s->ports[i].dev) {
             return false;
         }
     }

@@ -1,15 +1,19 @@
 /*
  * CXL multi-VCS switch: state shared by the files that implement it
  *
- *   cxl-vcs-switch.c  the object, its properties and topology (VCSs,
- *                     vPPBs, physical ports), the CCI registry
- *   cxl-vcs-bind.c    bind, unbind and port control, hidden devices
- *   cxl-vcs-events.c  event records and the switch's event logs
- *   cxl-vcs-fmapi.c   the FM-API command set and its CCIs
- *   cxl-vcs-qmp.c     query-cxl-vcs and info cxl-vcs
+ *   cxl-vcs-switch.c    the object, its properties and topology (VCSs,
+ *                       vPPBs, physical ports)
+ *   cxl-vcs-bind.c      bind, unbind and port control; the devices on
+ *                       the physical ports
+ *   cxl-vcs-fabric.c    the physical ports' PPBs, where devices live
+ *   cxl-vcs-function.c  the function through which a host reaches a
+ *                       device bound to it
+ *   cxl-vcs-events.c    event records and the switch's event logs
+ *   cxl-vcs-fmapi.c     the FM-API command set and its CCIs
+ *   cxl-vcs-qmp.c       query-cxl-vcs and info cxl-vcs
  *
- * Calls go one way: fmapi -> bind -> events -> switch; fmapi and qmp
- * also query the switch.
+ * Calls go one way: fmapi -> bind -> (fabric, function, events) ->
+ * switch; fmapi and qmp also query the switch.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -64,14 +68,16 @@ typedef enum CXLVCSBindState {
 
 /*
  * A physical downstream PPB, number n being s->ports[n].  The device
- * connected to it is given on the command line with vcs= and dsppb=; it
- * stays hidden (its options kept) until an FM binds the port to a vPPB,
- * which realizes it below the vPPB's cxl-downstream port.
+ * connected to it is given on the command line with vcs= and dsppb=.  It
+ * exists from then on, prepared (its state set up) but seen by no host;
+ * it is realized below the port's PPB when first bound, and a bind gives
+ * the host a function below the vPPB that presents it.
  */
 typedef struct CXLVCSPhysPort {
-    QDict *opts;            /* device options; NULL: nothing connected */
-    bool from_json;
-    DeviceState *dev;       /* the realized device while bound */
+    DeviceState *dev;       /* the device connected, or NULL */
+    char *pending_id;       /* its id, until it joins QOM at machine done */
+    PCIDevice *ppb;         /* the port's PPB, once the machine is ready */
+    PCIDevice *function;    /* what the host it is bound to sees */
 
     CXLVCSBindState state;
     uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
@@ -120,8 +126,6 @@ struct CXLVCSSwitch {
      */
     CXLDeviceState events;
 
-    /* Options being replayed by a bind, let through by hide_device */
-    const QDict *replaying;
     DeviceListener listener;
     Notifier machine_done;
     QTAILQ_ENTRY(CXLVCSSwitch) next;
@@ -144,6 +148,8 @@ int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
 PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port);
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
 bool cxl_vcs_port_bound(CXLVCSPhysPort *p);
+/* The FM-owned LD CCI of the device on @port, if it can be reached */
+CXLCCI *cxl_vcs_port_cci(CXLVCSSwitch *s, unsigned port);
 /* Get Physical Port State of port @port (false: no such port) */
 bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st);
 /* For each CCI of @s */
@@ -151,6 +157,8 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st);
 
 /* cxl-vcs-bind.c: bind, unbind and port control */
 void cxl_vcs_bind_init(CXLVCSSwitch *s);
+/* The machine is ready: devices created until now may join QOM */
+void cxl_vcs_bind_machine_done(CXLVCSSwitch *s, Error **errp);
 void cxl_vcs_bind_cleanup(CXLVCSSwitch *s);
 CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
                         unsigned vppb, unsigned port, unsigned ld_id);
@@ -161,9 +169,17 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
 /* @cci is going away: a command it started completes without it */
 void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci);
 
+/* cxl-vcs-fabric.c: the physical ports' PPBs */
+bool cxl_vcs_fabric_create(CXLVCSSwitch *s, unsigned seq, Error **errp);
+void cxl_vcs_fabric_update_link(CXLVCSSwitch *s, unsigned port);
+bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
+                                   Error **errp);
+
+/* cxl-vcs-function.c: the host's function of a bound device */
+PCIDevice *cxl_vcs_function_add(PCIDevice *target, PCIBus *bus,
+                                Error **errp);
+
 /* cxl-vcs-events.c: event records */
-void cxl_vcs_events_init(CXLVCSSwitch *s);
-void cxl_vcs_events_cleanup(CXLVCSSwitch *s);
 /* A vPPB's binding changed, as @ok or failed: a VCS Event Record */
 void cxl_vcs_event_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
                            int port, bool ok);

@@ -165,10 +165,11 @@ void vppb_expect(Fixture *f, uint8_t vcs, uint8_t vppb,
               sizeof(rsp));
 }
 
-/* Whether QOM has the device, i.e. whether it is realized */
-bool device_exists(Fixture *f, const char *id)
+/* Whether a host has a function presenting the device: it is bound */
+bool device_bound(Fixture *f, const char *id)
 {
-    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    g_autofree char *path =
+        g_strdup_printf("/machine/peripheral/%s/host-function", id);
     QDict *resp = qtest_qmp(f->qts, "{'execute': 'qom-list', 'arguments': "
                             "{'path': %s}}", path);
     bool exists = !qdict_haskey(resp, "error");

@@ -66,8 +66,8 @@ void fm_unbind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t option);
 void vppb_expect(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t status,
                  uint8_t port);
 
-/* Whether QOM has the device, i.e. whether it is realized */
-bool device_exists(Fixture *f, const char *id);
+/* Whether a host has a function presenting the device: it is bound */
+bool device_bound(Fixture *f, const char *id);
 /* The OS powers the slot on after a hot-add, as pciehp does */
 int os_hot_add(Fixture *f, const char *port_id);
 bool os_sees_device(Fixture *f, const char *port_id);

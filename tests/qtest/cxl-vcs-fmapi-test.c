@@ -52,18 +52,23 @@ static void test_identify(void)
     fixture_stop(&f);
 }
 
+static void port_control(Fixture *f, uint8_t port, uint8_t opcode);
+
 static void test_phys_port_state(void)
 {
     Fixture f;
     static const uint8_t req[] = { 3, 0, 4, 1 };
     uint8_t rsp[4 + 3 * 16] = {
         3, 0, 0, 0,
-        /* port 0: DSP, type-3 SLD present, unbound: PERST#, PRSNT# */
-        0, 3, 2, 0, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x00, 0,
+        /*
+         * port 0: DSP, x16 up to 64 GT/s, trained with the type-3 SLD
+         * present (x16 32 GT/s) though unbound: L0, PRSNT#
+         */
+        0, 3, 2, 0, 4, 2, 16, 16, 0x3f, 6, 5, 4, 0, 0x04, 0x00, 0,
         /* port 4: us0, x16 at 32 GT/s (speeds 2.5-32 GT/s), L0 */
         4, 4, 2, 0, 0, 2, 16, 16, 0x1f, 5, 5, 4, 0, 0x04, 0x00, 0,
         /* port 1: like port 0 */
-        1, 3, 2, 0, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x00, 0,
+        1, 3, 2, 0, 4, 2, 16, 16, 0x3f, 6, 5, 4, 0, 0x04, 0x00, 0,
     };
     static const uint8_t bad_port[] = { 1, 6 };
     static const uint8_t short_list[] = { 2, 0 };
@@ -74,17 +79,18 @@ static void test_phys_port_state(void)
 
     /*
      * Bound and powered on by the host: the link of the vPPB's port,
-     * x16 up to 64 GT/s, trained with the x16 32 GT/s device
+     * x16 up to 64 GT/s, trained with the x16 32 GT/s device too
      */
     fm_bind(&f, 0, 1, 1);
     os_hot_add(&f, "swport1");
-    rsp[4 + 32 + 13] = 0x04;
-    rsp[4 + 32 + 6] = 16;
-    rsp[4 + 32 + 7] = 16;
-    rsp[4 + 32 + 8] = 0x3f;
-    rsp[4 + 32 + 9] = 6;
-    rsp[4 + 32 + 10] = 5;
-    rsp[4 + 32 + 11] = 4;
+    fm_expect(&f, CXL_OP_PHYS_PORT_STATE, req, sizeof(req), CXL_RC_SUCCESS,
+              rsp, sizeof(rsp));
+
+    /* PERST# on unbound port 0 takes its link down */
+    port_control(&f, 0, 0);
+    memcpy(rsp + 4 + 7, (uint8_t[]){ 0 }, 1);
+    memcpy(rsp + 4 + 10, (uint8_t[]){ 0, 0 }, 2);
+    rsp[4 + 13] = 0x06;
     fm_expect(&f, CXL_OP_PHYS_PORT_STATE, req, sizeof(req), CXL_RC_SUCCESS,
               rsp, sizeof(rsp));
 
@@ -147,11 +153,11 @@ static void test_bind_unbind_managed(void)
     /* In progress until the link is up */
     bg_expect(&f, CXL_OP_BIND, 0, 0);
     vppb_expect(&f, 0, 0, 0x01, 0);
-    g_assert_false(device_exists(&f, "cxl-ep1"));
+    g_assert_false(device_bound(&f, "cxl-ep1"));
     qtest_clock_step(f.qts, BIND_NS);
     bg_expect(&f, CXL_OP_BIND, 100, CXL_RC_SUCCESS);
     vppb_expect(&f, 0, 0, 0x02, 0);
-    g_assert_true(device_exists(&f, "cxl-ep1"));
+    g_assert_true(device_bound(&f, "cxl-ep1"));
     os_hot_add(&f, "swport0");
 
     fm_unbind_start(&f, 0, 0, CXL_UNBIND_MANAGED);
@@ -161,14 +167,14 @@ static void test_bind_unbind_managed(void)
     bg_expect(&f, CXL_OP_UNBIND, 50, 0);
     vppb_expect(&f, 0, 0, 0x01, 0);
     qtest_clock_step(f.qts, UNBIND_TIMEOUT_NS / 2);
-    g_assert_true(device_exists(&f, "cxl-ep1"));
+    g_assert_true(device_bound(&f, "cxl-ep1"));
     bg_expect(&f, CXL_OP_UNBIND, 50, 0);
 
     /* The host releases the device and powers the slot off */
     cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport0"), false);
     bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
     vppb_expect(&f, 0, 0, 0x00, 0xff);
-    g_assert_false(device_exists(&f, "cxl-ep1"));
+    g_assert_false(device_bound(&f, "cxl-ep1"));
     g_assert_false(os_sees_device(&f, "swport0"));
     fixture_stop(&f);
 }
@@ -188,11 +194,11 @@ static void test_unbind_wait_link_down(void)
     /* Nothing asks the host: no attention button */
     g_assert_false(cxl_fm_slot_status(&f.h, port) & PCI_EXP_SLTSTA_ABP);
     bg_expect(&f, CXL_OP_UNBIND, 50, 0);
-    g_assert_true(device_exists(&f, "cxl-dcd2"));
+    g_assert_true(device_bound(&f, "cxl-dcd2"));
     cxl_fm_slot_power(&f.h, port, false);
     bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
     vppb_expect(&f, 0, 2, 0x00, 0xff);
-    g_assert_false(device_exists(&f, "cxl-dcd2"));
+    g_assert_false(device_bound(&f, "cxl-dcd2"));
     fixture_stop(&f);
 }
 
@@ -210,7 +216,7 @@ static void test_unbind_surprise(void)
     fm_unbind_start(&f, 1, 1, CXL_UNBIND_SURPRISE);
     /* Gone at once; the host learns it from presence detect changed */
     bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
-    g_assert_false(device_exists(&f, "cxl-dcd1"));
+    g_assert_false(device_bound(&f, "cxl-dcd1"));
     g_assert_false(os_sees_device(&f, "swport5"));
     g_assert_cmphex(cxl_fm_slot_status(&f.h, port) &
                     (PCI_EXP_SLTSTA_PDC | PCI_EXP_SLTSTA_ABP |
@@ -244,12 +250,12 @@ static void test_unbind_host_never_releases(void)
     qtest_clock_step(f.qts, UNBIND_TIMEOUT_NS);
     bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_RETRY_REQUIRED);
     vppb_expect(&f, 0, 0, 0x02, 0);
-    g_assert_true(device_exists(&f, "cxl-ep1"));
+    g_assert_true(device_bound(&f, "cxl-ep1"));
 
     /* A surprise unbind forces the removal */
     fm_unbind_start(&f, 0, 0, CXL_UNBIND_SURPRISE);
     bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
-    g_assert_false(device_exists(&f, "cxl-ep1"));
+    g_assert_false(device_bound(&f, "cxl-ep1"));
     vppb_expect(&f, 0, 0, 0x00, 0xff);
     fixture_stop(&f);
 }
@@ -515,17 +521,34 @@ static void test_tunnel_dcd(void)
 static void test_tunnel_errors(void)
 {
     Fixture f;
-    /* Tunnelled Identify to: an unbound port, no such port, an LD pool */
+    /*
+     * Tunnelled Identify to: an unbound port (its device answers), an
+     * empty port, no such port, an LD pool
+     */
     static const uint8_t unbound[16] = { 0, 0, 12, 0, 0, 0, 0, 1, 0 };
+    static const uint8_t empty[16] = { 4, 0, 12, 0, 0, 0, 0, 1, 0 };
     static const uint8_t beyond[16] = { 9, 0, 12, 0, 0, 0, 0, 1, 0 };
     static const uint8_t ld_pool[16] = { 2, 1, 12, 0, 0, 0, 0, 1, 0 };
     static const uint8_t response[16] = { 2, 0, 12, 0, 1, 0, 0, 1, 0 };
     static const uint8_t bad_size[16] = { 2, 0, 13, 0, 0, 0, 0, 1, 0 };
     static const uint8_t bad_inner[17] = { 2, 0, 13, 0, 0, 0, 0, 1, 0 };
 
-    fixture_start(&f, SEED_SWITCH, "");
+    uint8_t out[64];
+    size_t len = sizeof(out);
+
+    fixture_start(&f, "usp-ppbs=2,dsp-ppbs=5", "");
     fm_bind(&f, 0, 2, 2);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_TUNNEL, unbound,
+                                    sizeof(unbound), out, &len), ==,
+                    CXL_RC_SUCCESS);
+    g_assert_cmpuint(len, ==, 4 + 12 + 18);
+    g_assert_cmphex(lduw_le_p(out + 4 + 8), ==, CXL_RC_SUCCESS);
+    g_assert_cmphex(ldq_le_p(out + 16 + 8), ==, 99);    /* cxl-ep1's sn */
+    /* Held in reset, the device does not answer */
+    port_control(&f, 0, 0);
     fm_expect_rc(&f, CXL_OP_TUNNEL, unbound, sizeof(unbound),
+                 CXL_RC_INVALID_INPUT);
+    fm_expect_rc(&f, CXL_OP_TUNNEL, empty, sizeof(empty),
                  CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, CXL_OP_TUNNEL, beyond, sizeof(beyond),
                  CXL_RC_INVALID_INPUT);
@@ -1039,13 +1062,13 @@ static void test_event_hot_add(void)
                      " 'dsppb': 4}}");
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
-    g_assert_false(device_exists(&f, "cxl-hot"));
+    g_assert_false(device_bound(&f, "cxl-hot"));
 
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 1);
     phys_record_expect(&f, buf + 0x20, 1, 4, 1,
                        PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC);
     fm_bind(&f, 0, 3, 4);
-    g_assert_true(device_exists(&f, "cxl-hot"));
+    g_assert_true(device_bound(&f, "cxl-hot"));
     fixture_stop(&f);
 }
 
@@ -1135,7 +1158,10 @@ static void test_ppb_config(void)
     uint8_t mask_read[8] = { 0, 0x08, 0xf1, 0x00 };
     static const uint8_t mask_rsp[4] = { 0x00, 0x10, 0x00, 0x00 };
     static const uint8_t zero[4];
+    /* Port 1, unbound: its own PPB, a cxl-downstream */
     static const uint8_t unbound[8] = { 1, 0x00, 0xf0, 0x00 };
+    static const uint8_t unbound_rsp[4] = { 0xe5, 0x19, 0x29, 0xa1 };
+    static const uint8_t port0_ids[8] = { 0, 0x00, 0xf0, 0x00 };
     static const uint8_t beyond[8] = { 6, 0x00, 0xf0, 0x00 };
     uint8_t buf[4];
     size_t len = sizeof(buf);
@@ -1165,8 +1191,12 @@ static void test_ppb_config(void)
     g_assert_cmphex(aer_reg(&f, dsp0, PCI_ERR_UNCOR_MASK), ==,
                     PCI_ERR_UNC_POISON_TLP);
 
-    fm_expect_rc(&f, CXL_OP_PPB_CONFIG, unbound, sizeof(unbound),
-                 CXL_RC_INVALID_INPUT);
+    fm_expect(&f, CXL_OP_PPB_CONFIG, unbound, sizeof(unbound),
+              CXL_RC_SUCCESS, unbound_rsp, sizeof(unbound_rsp));
+    /* Once port 0 is unbound again, its own PPB answers */
+    fm_unbind_start(&f, 0, 0, CXL_UNBIND_SURPRISE);
+    fm_expect(&f, CXL_OP_PPB_CONFIG, port0_ids, sizeof(port0_ids),
+              CXL_RC_SUCCESS, unbound_rsp, sizeof(unbound_rsp));
     fm_expect_rc(&f, CXL_OP_PPB_CONFIG, beyond, sizeof(beyond),
                  CXL_RC_INVALID_INPUT);
     fm_expect_rc(&f, CXL_OP_PPB_CONFIG, ids, 7, CXL_RC_INVALID_PAYLOAD_LENGTH);
@@ -1184,13 +1214,13 @@ static void test_host_removal(void)
     fm_bind(&f, 1, 3, 3);
     os_hot_add(&f, "swport7");
     cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport7"), false);
-    g_assert_false(device_exists(&f, "cxl-dcd2"));
+    g_assert_false(device_bound(&f, "cxl-dcd2"));
     /* The FM learns of it from the event log */
     g_assert_cmpuint(events_get(&f, LOG_INFO, buf), ==, 4);
     vcs_record_expect(&f, buf + 0x120, 0, 3, 1, 3, 0x00, 0xff, "swport7");
     phys_record_expect(&f, buf + 0x1a0, 4, 3, 0, 0);
     fm_bind(&f, 1, 3, 3);
-    g_assert_true(device_exists(&f, "cxl-dcd2"));
+    g_assert_true(device_bound(&f, "cxl-dcd2"));
     fixture_stop(&f);
 }
 

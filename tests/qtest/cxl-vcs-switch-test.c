@@ -55,7 +55,7 @@ static void test_seed_query(void)
         g_assert_cmpstr(qdict_get_str(port, "device"), ==, ids[n]);
         g_assert_cmpstr(qdict_get_str(port, "state"), ==, "unbound");
         g_assert_false(qdict_haskey(port, "vcs-id"));
-        g_assert_false(device_exists(&f, ids[n]));
+        g_assert_false(device_bound(&f, ids[n]));
         n++;
     }
     qobject_unref(resp);
@@ -176,9 +176,11 @@ static void test_misconfiguration(void)
     assert_seed_fails(SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=254",
                       "cxl-vcs-switch 'vcs0': dsp-ppbs 254 out of range "
                       "(1-253 with usp-ppbs=2: at most 255 physical ports)");
-    assert_seed_fails("slot=10", "slot=10 -device cxl-type3,"
-                      "persistent-memdev=cxl-mem4,id=static,lsa=cxl-lsa4,"
-                      "bus=swport7",
+    assert_seed_fails("slot=10", "slot=10 "
+                      "-object memory-backend-ram,id=mem9,size=256M "
+                      "-object memory-backend-ram,id=lsa9,size=1M "
+                      "-device cxl-type3,persistent-memdev=mem9,id=static,"
+                      "lsa=lsa9,bus=swport7",
                       "'static' is attached below vPPB 3 of VCS 1: devices "
                       "reach a VCS's vPPBs by an FM-API bind; give it "
                       "vcs=vcs0 and dsppb=");

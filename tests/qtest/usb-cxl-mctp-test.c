@@ -445,7 +445,7 @@ static void test_bind_unbind(void)
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bound, sizeof(bound));
     g_byte_array_unref(g_steal_pointer(&rsp));
     resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
-                     "{'path': '/machine/peripheral/ep0'}}");
+                     "{'path': '/machine/peripheral/ep0/host-function'}}");
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
 
@@ -457,7 +457,7 @@ static void test_bind_unbind(void)
     cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, bg_unbind_done,
                     sizeof(bg_unbind_done));
     resp = qtest_qmp(h.qts, "{'execute': 'qom-list', 'arguments': "
-                     "{'path': '/machine/peripheral/ep0'}}");
+                     "{'path': '/machine/peripheral/ep0/host-function'}}");
     g_assert_true(qdict_haskey(resp, "error"));
     qobject_unref(resp);
     g_byte_array_unref(g_steal_pointer(&rsp));

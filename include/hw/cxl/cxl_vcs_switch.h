@@ -35,6 +35,12 @@ bool cxl_vcs_dsp_realize(PCIDevice *dsp, Error **errp);
 bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
                               uint32_t dsppb, Error **errp);
 
+/*
+ * A device presented to a host by the switch's function @d, for HDM
+ * decode; NULL if @d is no such function
+ */
+PCIDevice *cxl_vcs_function_target(PCIDevice *d);
+
 /* A CCI of switch @s for transport @intf; its commands go to the switch */
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
                          size_t payload_max, const CXLCCITransport *t);

@@ -1,0 +1,190 @@
+/*
+ * CXL multi-VCS switch: its physical side, which no host enumerates
+ *
+ * Each physical downstream port is a cxl-downstream PPB on a PCIe root
+ * bus of the switch's own, behind a host bridge that no CPU reaches: its
+ * memory and I/O spaces are mapped nowhere and DMA from below it goes
+ * nowhere.  A device on a port, once realized, is realized below its PPB;
+ * hosts reach it only through the function a bind gives them
+ * (cxl-vcs-function.c).  Fabric management sees these PPBs: Get Physical
+ * Port State reports their link, Send PPB CXL.io Configuration Request
+ * reaches their registers while the port is unbound.
+ *
+ * The physical PPBs take chassis 255 with slot numbers from 4096 on.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/qdev-properties.h"
+#include "hw/sysbus.h"
+#include "hw/pci/pci_bridge.h"
+#include "hw/pci/pci_host.h"
+#include "hw/pci/pcie.h"
+#include "hw/pci/pcie_port.h"
+#include "hw/cxl/cxl.h"
+#include "cxl-vcs.h"
+#include "trace.h"
+
+#define TYPE_CXL_VCS_FABRIC "cxl-vcs-fabric"
+OBJECT_DECLARE_SIMPLE_TYPE(CXLVCSFabric, CXL_VCS_FABRIC)
+
+#define CXL_VCS_FABRIC_CHASSIS 255
+#define CXL_VCS_FABRIC_SLOT_BASE 4096
+
+struct CXLVCSFabric {
+    PCIHostState parent_obj;
+
+    MemoryRegion mem;       /* the root bus's address spaces, unmapped */
+    MemoryRegion io;
+    MemoryRegion dma_root;  /* where bus masters below it write: nowhere */
+    AddressSpace dma_as;
+};
+
+static AddressSpace *cxl_vcs_fabric_dma_as(PCIBus *bus, void *opaque,
+                                           int devfn)
+{
+    return &CXL_VCS_FABRIC(opaque)->dma_as;
+}
+
+static const PCIIOMMUOps cxl_vcs_fabric_iommu_ops = {
+    .get_address_space = cxl_vcs_fabric_dma_as,
+};
+
+static void cxl_vcs_fabric_realize(DeviceState *dev, Error **errp)
+{
+    CXLVCSFabric *f = CXL_VCS_FABRIC(dev);
+    PCIHostState *phb = PCI_HOST_BRIDGE(dev);
+    g_autofree char *name = g_strdup_printf("%s.fabric",
+        object_get_canonical_path_component(OBJECT(dev)->parent));
+
+    memory_region_init(&f->mem, OBJECT(f), "cxl-vcs-fabric-mem", UINT64_MAX);
+    memory_region_init(&f->io, OBJECT(f), "cxl-vcs-fabric-io", 0x10000);
+    memory_region_init(&f->dma_root, OBJECT(f), "cxl-vcs-fabric-dma",
+                       UINT64_MAX);
+    address_space_init(&f->dma_as, &f->dma_root, "cxl-vcs-fabric-dma");
+    phb->bus = pci_root_bus_new(dev, name, &f->mem, &f->io, 0, TYPE_PCIE_BUS);
+    pci_setup_iommu(phb->bus, &cxl_vcs_fabric_iommu_ops, f);
+}
+
+static void cxl_vcs_fabric_class_init(ObjectClass *oc, const void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+
+    dc->realize = cxl_vcs_fabric_realize;
+    dc->desc = "physical side of a cxl-vcs-switch";
+    /* A cxl-vcs-switch creates it once the machine is ready */
+    dc->user_creatable = false;
+    dc->hotpluggable = true;
+}
+
+static const TypeInfo cxl_vcs_fabric_info = {
+    .name = TYPE_CXL_VCS_FABRIC,
+    .parent = TYPE_PCI_HOST_BRIDGE,
+    .instance_size = sizeof(CXLVCSFabric),
+    .class_init = cxl_vcs_fabric_class_init,
+};
+
+static void cxl_vcs_fabric_register_types(void)
+{
+    type_register_static(&cxl_vcs_fabric_info);
+}
+
+type_init(cxl_vcs_fabric_register_types)
+
+/* The secondary bus of physical port @port's PPB */
+static BusState *cxl_vcs_port_bus(CXLVCSPhysPort *p)
+{
+    return BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(p->ppb)));
+}
+
+bool cxl_vcs_fabric_create(CXLVCSSwitch *s, unsigned seq, Error **errp)
+{
+    DeviceState *host = qdev_new(TYPE_CXL_VCS_FABRIC);
+    PCIBus *bus;
+
+    object_property_add_child(OBJECT(s), "fabric", OBJECT(host));
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(host), errp)) {
+        return false;
+    }
+    bus = PCI_HOST_BRIDGE(host)->bus;
+    /* Function 0 of each slot last, as hot-plug wants it */
+    for (int i = s->num_dsp - 1; i >= 0; i--) {
+        DeviceState *ppb = qdev_new(TYPE_CXL_DSP);
+        g_autofree char *name = g_strdup_printf("port[%d]", i);
+
+        object_property_add_child(OBJECT(host), name, OBJECT(ppb));
+        qdev_prop_set_uint8(ppb, "port", i);
+        qdev_prop_set_int32(ppb, "addr", i);
+        qdev_prop_set_bit(ppb, "multifunction", true);
+        qdev_prop_set_uint8(ppb, "chassis", CXL_VCS_FABRIC_CHASSIS);
+        qdev_prop_set_uint16(ppb, "slot", CXL_VCS_FABRIC_SLOT_BASE +
+                             seq * CXL_VCS_MAX_PHYS_PORTS + i);
+        /* No host powers its slot: it is always on */
+        qdev_prop_set_bit(ppb, COMPAT_PROP_PCP, false);
+        if (!qdev_realize_and_unref(ppb, BUS(bus), errp)) {
+            error_prepend(errp, "cxl-vcs-switch '%s': physical port %d: ",
+                          cxl_vcs_id(s), i);
+            return false;
+        }
+        s->ports[i].ppb = PCI_DEVICE(ppb);
+        cxl_vcs_fabric_update_link(s, i);
+    }
+    return true;
+}
+
+/*
+ * The link of a port's PPB is up while a device is connected and not
+ * held in reset; a device realized below the PPB brings it up as well.
+ */
+void cxl_vcs_fabric_update_link(CXLVCSSwitch *s, unsigned port)
+{
+    CXLVCSPhysPort *p = &s->ports[port];
+    uint8_t *lnksta;
+
+    if (!p->ppb) {
+        return;
+    }
+    lnksta = p->ppb->config + p->ppb->exp.exp_cap + PCI_EXP_LNKSTA;
+    if (p->dev && !p->perst) {
+        pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    } else {
+        pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+    }
+}
+
+/*
+ * Realize the device of @port below its PPB, the first time it is needed:
+ * until then it is only prepared, which costs a fraction of the memory.
+ */
+bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
+                                   Error **errp)
+{
+    CXLVCSPhysPort *p = &s->ports[port];
+    bool hotplugged = p->dev->hotplugged;
+
+    if (p->dev->realized) {
+        return true;
+    }
+    if (!qdev_realize(p->dev, cxl_vcs_port_bus(p), errp)) {
+        /* Take it off the bus again, and keep it for another try */
+        Object *obj = OBJECT(p->dev), *parent = obj->parent;
+        g_autofree char *name =
+            g_strdup(object_get_canonical_path_component(obj));
+
+        object_ref(obj);
+        object_unparent(obj);
+        object_property_add_child(parent, name, obj);
+        object_unref(obj);
+        return false;
+    }
+    /* A device created at startup is not reset by a late realize */
+    if (!hotplugged) {
+        device_cold_reset(p->dev);
+    }
+    trace_cxl_vcs_realized(cxl_vcs_id(s), port);
+    return true;
+}
