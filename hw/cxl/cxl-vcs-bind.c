@@ -36,21 +36,40 @@
 /* How long an unbind waits for the host to take the link down */
 #define CXL_VCS_UNBIND_TIMEOUT_MS 30000
 
+/* The binding the background command in progress acts on */
+static CXLVCSBinding *cxl_vcs_cmd_binding(CXLVCSSwitch *s)
+{
+    return &s->ports[s->cmd.port].ld[s->cmd.ld];
+}
+
+/*
+ * A binding of @p is no longer bound or being bound: an MLD may change
+ * that LD's allocation again
+ */
+static void cxl_vcs_release_binding(CXLVCSPhysPort *p, unsigned ld)
+{
+    p->ld[ld].state = CXL_VCS_UNBOUND;
+    if (cxl_vcs_port_is_mld(p)) {
+        cxl_mld_set_bound(CXL_TYPE3(p->dev), ld, false);
+    }
+}
+
 /* Finish the background command in progress with @rc */
 static void cxl_vcs_complete(CXLVCSSwitch *s, CXLRetCode rc)
 {
-    unsigned port = s->cmd.port;
+    unsigned port = s->cmd.port, ld = s->cmd.ld;
     CXLVCSPhysPort *p = &s->ports[port];
+    CXLVCSBinding *b = &p->ld[ld];
     CXLCCI *cci = s->cmd.cci;
 
     timer_del(s->cmd.timer);
     s->cmd.port = -1;
     s->cmd.cci = NULL;
     s->cmd.waiting = false;
-    trace_cxl_vcs_complete(cxl_vcs_id(s), port, p->state, rc);
-    cxl_vcs_event_binding(s, p->vcs, p->vppb,
-                          p->state == CXL_VCS_BOUND ? port : -1,
-                          rc == CXL_MBOX_SUCCESS);
+    trace_cxl_vcs_complete(cxl_vcs_id(s), port, ld, b->state, rc);
+    cxl_vcs_event_binding(s, b->vcs, b->vppb,
+                          b->state == CXL_VCS_BOUND ? port : -1,
+                          cxl_vcs_ld_id(p, ld), rc == CXL_MBOX_SUCCESS);
     if (rc == CXL_MBOX_SUCCESS) {
         /* The physical port's link came up or went down with it */
         cxl_vcs_event_port(s, port, false);
@@ -60,11 +79,12 @@ static void cxl_vcs_complete(CXLVCSSwitch *s, CXLRetCode rc)
     }
 }
 
-/* Start the background command on @port, to act after @delay_ms */
+/* Start the background command on @port's @ld, to act after @delay_ms */
 static void cxl_vcs_start(CXLVCSSwitch *s, CXLCCI *cci, unsigned port,
-                          int64_t delay_ms)
+                          unsigned ld, int64_t delay_ms)
 {
     s->cmd.port = port;
+    s->cmd.ld = ld;
     s->cmd.cci = cci;
     s->cmd.waiting = false;
     cxl_cci_bg_await(cci);
@@ -80,10 +100,26 @@ void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci)
 }
 
 /*
+ * Reset what binding @ld of @p presents: through the host's function if
+ * it is bound, else the device or LD itself if it was ever realized
+ */
+static void cxl_vcs_reset_binding(CXLVCSPhysPort *p, unsigned ld)
+{
+    PCIDevice *target = cxl_vcs_port_target(p, ld);
+
+    if (p->ld[ld].function) {
+        pci_device_reset(p->ld[ld].function);
+    } else if (target && DEVICE(target)->realized) {
+        pci_device_reset(target);
+    }
+}
+
+/*
  * PERST# of port @port: the link to the device goes down or comes back
- * up, and the device is reset on either edge, so that it leaves reset in
- * its initial state whatever was written to it meanwhile.  A bound
- * device's link is the one below its vPPB's port, as its host sees it.
+ * up, and the device (each LD of an MLD) is reset on either edge, so that
+ * it leaves reset in its initial state whatever was written to it
+ * meanwhile.  A bound device's link is the one below its vPPB's port, as
+ * its host sees it.
  */
 static void cxl_vcs_set_perst(CXLVCSSwitch *s, unsigned port, bool perst)
 {
@@ -92,44 +128,47 @@ static void cxl_vcs_set_perst(CXLVCSSwitch *s, unsigned port, bool perst)
     trace_cxl_vcs_perst(cxl_vcs_id(s), port, perst);
     p->perst = perst;
     cxl_vcs_fabric_update_link(s, port);
-    if (p->function) {
-        PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
-        uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
+    for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
+        CXLVCSBinding *b = &p->ld[ld];
 
-        pci_device_reset(p->function);
-        if (perst) {
-            pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
-        } else {
-            pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+        cxl_vcs_reset_binding(p, ld);
+        if (b->function) {
+            PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
+            uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
+
+            if (perst) {
+                pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+            } else {
+                pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
+            }
         }
-    } else if (p->dev && p->dev->realized) {
-        pci_device_reset(PCI_DEVICE(p->dev));
     }
     cxl_vcs_event_port(s, port, false);
 }
 
-/* Attach the device of the port being bound below its vPPB */
+/* Attach the device (or LD) being bound below its vPPB */
 static void cxl_vcs_attach(CXLVCSSwitch *s)
 {
-    unsigned port = s->cmd.port;
+    unsigned port = s->cmd.port, ld = s->cmd.ld;
     CXLVCSPhysPort *p = &s->ports[port];
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    CXLVCSBinding *b = &p->ld[ld];
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
     Error *err = NULL;
 
     if (!dsp) {
-        error_setg(&err, "vPPB %u of VCS %u is gone", p->vppb, p->vcs);
+        error_setg(&err, "vPPB %u of VCS %u is gone", b->vppb, b->vcs);
         goto fail;
     }
-    if (!cxl_vcs_fabric_realize_device(s, port, &err)) {
+    if (!cxl_vcs_fabric_realize_device(s, port, ld, &err)) {
         goto fail;
     }
-    p->function = cxl_vcs_function_add(PCI_DEVICE(p->dev),
+    b->function = cxl_vcs_function_add(cxl_vcs_port_target(p, ld),
                                        pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)),
                                        &err);
-    if (!p->function) {
+    if (!b->function) {
         goto fail;
     }
-    p->state = CXL_VCS_BOUND;
+    b->state = CXL_VCS_BOUND;
     if (p->perst) {
         cxl_vcs_set_perst(s, port, true);
     }
@@ -137,19 +176,22 @@ static void cxl_vcs_attach(CXLVCSSwitch *s)
     return;
 
 fail:
+    if (cxl_vcs_port_is_mld(p)) {
+        error_prepend(&err, "LD %u: ", ld);
+    }
     error_prepend(&err, "cxl-vcs-switch '%s': binding physical port %u to "
-                  "vPPB %u of VCS %u: ", cxl_vcs_id(s), port, p->vppb,
-                  p->vcs);
+                  "vPPB %u of VCS %u: ", cxl_vcs_id(s), port, b->vppb,
+                  b->vcs);
     warn_report_err(err);
-    p->state = CXL_VCS_UNBOUND;
+    cxl_vcs_release_binding(p, ld);
     cxl_vcs_complete(s, CXL_MBOX_INTERNAL_ERROR);
 }
 
-/* Start the removal of the device of the port being unbound */
+/* Start the removal of the device (or LD) being unbound */
 static void cxl_vcs_detach(CXLVCSSwitch *s)
 {
-    CXLVCSPhysPort *p = &s->ports[s->cmd.port];
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+    CXLVCSBinding *b = cxl_vcs_cmd_binding(s);
+    PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
     Error *err = NULL;
 
     switch (s->cmd.unbind_option) {
@@ -158,21 +200,21 @@ static void cxl_vcs_detach(CXLVCSSwitch *s)
         pcie_cap_slot_surprise_unplug(dsp);
         return;
     case CXL_VCS_UNBIND_MANAGED:
-        qdev_unplug(DEVICE(p->function), &err);
+        qdev_unplug(DEVICE(b->function), &err);
         if (err) {
             /* e.g. the host is busy with the slot: try again later */
             warn_report_err(err);
-            p->state = CXL_VCS_BOUND;
+            b->state = CXL_VCS_BOUND;
             cxl_vcs_complete(s, CXL_MBOX_RETRY_REQUIRED);
             return;
         }
-        trace_cxl_vcs_unbind_requested(cxl_vcs_id(s), p->vcs, p->vppb);
+        trace_cxl_vcs_unbind_requested(cxl_vcs_id(s), b->vcs, b->vppb);
         break;
     case CXL_VCS_UNBIND_WAIT_LINK_DOWN:
         break;
     }
     /* The device is gone already if the slot was powered off */
-    if (p->state == CXL_VCS_UNBIND_IN_PROGRESS) {
+    if (b->state == CXL_VCS_UNBIND_IN_PROGRESS) {
         s->cmd.waiting = true;
         if (s->cmd.cci) {
             s->cmd.cci->bg.complete_pct = 50;
@@ -185,77 +227,94 @@ static void cxl_vcs_detach(CXLVCSSwitch *s)
 static void cxl_vcs_cmd_timer(void *opaque)
 {
     CXLVCSSwitch *s = opaque;
-    CXLVCSPhysPort *p = &s->ports[s->cmd.port];
+    CXLVCSBinding *b = cxl_vcs_cmd_binding(s);
 
-    if (p->state == CXL_VCS_BIND_IN_PROGRESS) {
+    if (b->state == CXL_VCS_BIND_IN_PROGRESS) {
         cxl_vcs_attach(s);
     } else if (!s->cmd.waiting) {
         cxl_vcs_detach(s);
     } else {
         /* The host did not take the link down: the vPPB stays bound */
-        trace_cxl_vcs_unbind_timeout(cxl_vcs_id(s), p->vcs, p->vppb);
-        p->state = CXL_VCS_BOUND;
+        trace_cxl_vcs_unbind_timeout(cxl_vcs_id(s), b->vcs, b->vppb);
+        b->state = CXL_VCS_BOUND;
         cxl_vcs_complete(s, CXL_MBOX_RETRY_REQUIRED);
     }
 }
 
+/*
+ * Bind vPPB (5201h).  @ld_id names an LD of an MLD, FFFFh an SLD: Invalid
+ * Input for the other kind, for an LD the MLD does not have or has given
+ * no memory, for an empty port, and for a vPPB or an LD (an SLD) bound
+ * already; Busy while either has a command in progress, or another
+ * command runs.
+ */
 CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
                         unsigned vppb, unsigned port, unsigned ld_id)
 {
     CXLVCSPhysPort *p, *bound;
     int bound_port;
+    unsigned ld, bound_ld;
 
     if (!cxl_vcs_vppb_port(s, vcs, vppb) || port >= s->num_dsp) {
         return CXL_MBOX_INVALID_INPUT;
     }
     p = &s->ports[port];
-    /* Only single logical devices: nothing to bind on an empty port */
-    if (ld_id != CXL_VCS_LD_ID_NONE || !p->dev) {
+    if (!p->dev || (ld_id == CXL_VCS_LD_ID_NONE) == cxl_vcs_port_is_mld(p)) {
         return CXL_MBOX_INVALID_INPUT;
     }
-    bound_port = cxl_vcs_vppb_binding(s, vcs, vppb);
+    ld = cxl_vcs_port_is_mld(p) ? ld_id : 0;
+    if (!cxl_vcs_port_target(p, ld)) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    bound_port = cxl_vcs_vppb_binding(s, vcs, vppb, &bound_ld);
     bound = bound_port < 0 ? NULL : &s->ports[bound_port];
-    if (p->state == CXL_VCS_BIND_IN_PROGRESS ||
-        p->state == CXL_VCS_UNBIND_IN_PROGRESS ||
-        (bound && bound->state != CXL_VCS_BOUND)) {
+    if (p->ld[ld].state == CXL_VCS_BIND_IN_PROGRESS ||
+        p->ld[ld].state == CXL_VCS_UNBIND_IN_PROGRESS ||
+        (bound && bound->ld[bound_ld].state != CXL_VCS_BOUND)) {
         return CXL_MBOX_BUSY;
     }
-    if (p->state == CXL_VCS_BOUND || bound) {
+    if (p->ld[ld].state == CXL_VCS_BOUND || bound) {
         return CXL_MBOX_INVALID_INPUT;
     }
     if (s->cmd.port >= 0) {
         return CXL_MBOX_BUSY;
     }
 
-    trace_cxl_vcs_bind(cxl_vcs_id(s), vcs, vppb, port);
-    p->state = CXL_VCS_BIND_IN_PROGRESS;
-    p->vcs = vcs;
-    p->vppb = vppb;
-    cxl_vcs_start(s, cci, port, CXL_VCS_LINK_UP_MS);
+    trace_cxl_vcs_bind(cxl_vcs_id(s), vcs, vppb, port, ld_id);
+    p->ld[ld] = (CXLVCSBinding) {
+        .state = CXL_VCS_BIND_IN_PROGRESS,
+        .vcs = vcs,
+        .vppb = vppb,
+    };
+    if (cxl_vcs_port_is_mld(p)) {
+        cxl_mld_set_bound(CXL_TYPE3(p->dev), ld, true);
+    }
+    cxl_vcs_start(s, cci, port, ld, CXL_VCS_LINK_UP_MS);
     return CXL_MBOX_BG_STARTED;
 }
 
 CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
                           unsigned vppb, unsigned option)
 {
+    unsigned ld;
     int port;
 
     if (!cxl_vcs_vppb_port(s, vcs, vppb) || option > CXL_VCS_UNBIND_SURPRISE) {
         return CXL_MBOX_INVALID_INPUT;
     }
-    port = cxl_vcs_vppb_binding(s, vcs, vppb);
+    port = cxl_vcs_vppb_binding(s, vcs, vppb, &ld);
     if (port < 0) {
         return CXL_MBOX_INVALID_INPUT;
     }
-    if (s->ports[port].state != CXL_VCS_BOUND || s->cmd.port >= 0) {
+    if (s->ports[port].ld[ld].state != CXL_VCS_BOUND || s->cmd.port >= 0) {
         return CXL_MBOX_BUSY;
     }
 
-    trace_cxl_vcs_unbind(cxl_vcs_id(s), vcs, vppb, port, option);
-    s->ports[port].state = CXL_VCS_UNBIND_IN_PROGRESS;
+    trace_cxl_vcs_unbind(cxl_vcs_id(s), vcs, vppb, port, ld, option);
+    s->ports[port].ld[ld].state = CXL_VCS_UNBIND_IN_PROGRESS;
     s->cmd.unbind_option = option;
     /* Act once the command has returned Background Command Started */
-    cxl_vcs_start(s, cci, port, 0);
+    cxl_vcs_start(s, cci, port, ld, 0);
     return CXL_MBOX_BG_STARTED;
 }
 
@@ -272,8 +331,7 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
         (!p && (opcode != CXL_VCS_PORT_RESET || !s->usp[port - s->num_dsp]))) {
         return CXL_MBOX_INVALID_INPUT;
     }
-    if (p && (p->state == CXL_VCS_BIND_IN_PROGRESS ||
-              p->state == CXL_VCS_UNBIND_IN_PROGRESS)) {
+    if (p && s->cmd.port == port) {
         return CXL_MBOX_BUSY;
     }
     trace_cxl_vcs_port_control(cxl_vcs_id(s), port, opcode);
@@ -288,12 +346,11 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
         if (!p) {
             /* The upstream PPB and, below it, its whole VCS */
             pci_device_reset(PCI_DEVICE(s->usp[port - s->num_dsp]));
-        } else if (p->perst) {
-            /* Held in reset already */
-        } else if (p->function) {
-            pci_device_reset(p->function);
-        } else if (p->dev && p->dev->realized) {
-            pci_device_reset(PCI_DEVICE(p->dev));
+        } else if (!p->perst) {
+            /* (Held in reset, it is reset already) */
+            for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
+                cxl_vcs_reset_binding(p, ld);
+            }
         }
         break;
     }
@@ -308,19 +365,24 @@ static void cxl_vcs_device_unrealize(DeviceListener *listener,
 
     for (unsigned i = 0; i < s->num_dsp; i++) {
         CXLVCSPhysPort *p = &s->ports[i];
-        bool unbinding = p->state == CXL_VCS_UNBIND_IN_PROGRESS;
 
-        if (!p->function || DEVICE(p->function) != dev) {
-            continue;
-        }
-        trace_cxl_vcs_released(cxl_vcs_id(s), i, p->vcs, p->vppb);
-        p->function = NULL;
-        p->state = CXL_VCS_UNBOUND;
-        if (unbinding) {
-            cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
-        } else {
-            cxl_vcs_event_binding(s, p->vcs, p->vppb, -1, true);
-            cxl_vcs_event_port(s, i, false);
+        for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
+            CXLVCSBinding *b = &p->ld[ld];
+            bool unbinding = b->state == CXL_VCS_UNBIND_IN_PROGRESS;
+
+            if (!b->function || DEVICE(b->function) != dev) {
+                continue;
+            }
+            trace_cxl_vcs_released(cxl_vcs_id(s), i, ld, b->vcs, b->vppb);
+            b->function = NULL;
+            cxl_vcs_release_binding(p, ld);
+            if (unbinding) {
+                cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
+            } else {
+                cxl_vcs_event_binding(s, b->vcs, b->vppb, -1,
+                                      CXL_VCS_LD_ID_NONE, true);
+                cxl_vcs_event_port(s, i, false);
+            }
         }
     }
 }

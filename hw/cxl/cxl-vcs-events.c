@@ -66,6 +66,7 @@ QEMU_BUILD_BUG_ON(sizeof(CXLPhysSwitchEventRecord) != CXL_EVENT_RECORD_SIZE);
 /* CXL r3.2 Table 7-52: binding status */
 #define CXL_VPPB_UNBOUND 0x00
 #define CXL_VPPB_BOUND_PORT 0x02
+#define CXL_VPPB_BOUND_LD 0x03
 
 static uint16_t cxl_vcs_exp_read(PCIDevice *port, unsigned reg)
 {
@@ -96,16 +97,18 @@ static void cxl_vcs_event_insert(CXLVCSSwitch *s, CXLEventLogType log,
 }
 
 void cxl_vcs_event_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
-                           int port, bool ok)
+                           int port, unsigned ld_id, bool ok)
 {
     PCIDevice *dsp = cxl_vcs_vppb_port(s, vcs, vppb);
+    bool ld = port >= 0 && ld_id != CXL_VCS_LD_ID_NONE;
     CXLVCSEventRecord rec = {
         .vcs_id = vcs,
         .vppb_id = vppb,
         .event_type = CXL_VCS_EVENT_BINDING_CHANGE,
-        .binding_status = port >= 0 ? CXL_VPPB_BOUND_PORT : CXL_VPPB_UNBOUND,
+        .binding_status = port < 0 ? CXL_VPPB_UNBOUND :
+                          ld ? CXL_VPPB_BOUND_LD : CXL_VPPB_BOUND_PORT,
         .port_id = port >= 0 ? port : 0xff,
-        .ld_id = 0xff,
+        .ld_id = ld ? ld_id : 0xff,
     };
 
     if (dsp) {
@@ -132,7 +135,7 @@ void cxl_vcs_event_port(CXLVCSSwitch *s, unsigned port, bool hot_add)
     CXLPortInfoBlock blk;
 
     cxl_vcs_port_state(s, port, &st);
-    if (port < s->num_dsp && s->ports[port].state == CXL_VCS_BOUND) {
+    if (port < s->num_dsp && st.ppb != s->ports[port].ppb) {
         stw_le_p(&rec.slot_status, cxl_vcs_exp_read(st.ppb, PCI_EXP_SLTSTA));
     } else if (hot_add) {
         stw_le_p(&rec.slot_status, PCI_EXP_SLTSTA_PDS | PCI_EXP_SLTSTA_PDC);

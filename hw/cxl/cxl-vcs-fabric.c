@@ -95,28 +95,34 @@ static void cxl_vcs_fabric_register_types(void)
 
 type_init(cxl_vcs_fabric_register_types)
 
-/* The secondary bus of physical port @port's PPB */
-static BusState *cxl_vcs_port_bus(CXLVCSPhysPort *p)
+/* A root bus no CPU reaches, as child @name of @parent */
+static PCIBus *cxl_vcs_fabric_new(Object *parent, const char *name,
+                                  Error **errp)
 {
-    return BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(p->ppb)));
+    DeviceState *host = qdev_new(TYPE_CXL_VCS_FABRIC);
+
+    object_property_add_child(parent, name, OBJECT(host));
+    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(host), errp)) {
+        object_unparent(OBJECT(host));
+        return NULL;
+    }
+    return PCI_HOST_BRIDGE(host)->bus;
 }
 
 bool cxl_vcs_fabric_create(CXLVCSSwitch *s, unsigned seq, Error **errp)
 {
-    DeviceState *host = qdev_new(TYPE_CXL_VCS_FABRIC);
-    PCIBus *bus;
+    PCIBus *bus = cxl_vcs_fabric_new(OBJECT(s), "fabric", errp);
 
-    object_property_add_child(OBJECT(s), "fabric", OBJECT(host));
-    if (!sysbus_realize_and_unref(SYS_BUS_DEVICE(host), errp)) {
+    if (!bus) {
         return false;
     }
-    bus = PCI_HOST_BRIDGE(host)->bus;
     /* Function 0 of each slot last, as hot-plug wants it */
     for (int i = s->num_dsp - 1; i >= 0; i--) {
         DeviceState *ppb = qdev_new(TYPE_CXL_DSP);
         g_autofree char *name = g_strdup_printf("port[%d]", i);
 
-        object_property_add_child(OBJECT(host), name, OBJECT(ppb));
+        object_property_add_child(OBJECT(bus->qbus.parent), name,
+                                  OBJECT(ppb));
         qdev_prop_set_uint8(ppb, "port", i);
         qdev_prop_set_int32(ppb, "addr", i);
         qdev_prop_set_bit(ppb, "multifunction", true);
@@ -156,22 +162,86 @@ void cxl_vcs_fabric_update_link(CXLVCSSwitch *s, unsigned port)
     }
 }
 
+AddressSpace *cxl_vcs_fabric_ld_as(CXLVCSSwitch *s, unsigned port)
+{
+    return s->ports[port].ld_bus ? &s->ports[port].ld_as : NULL;
+}
+
 /*
- * Realize the device of @port below its PPB, the first time it is needed:
- * until then it is only prepared, which costs a fraction of the memory.
+ * The bus of the LDs of the MLD on @port: the secondary bus of an
+ * upstream port on a root bus of the port's own.  Not the root bus
+ * itself, whose PCIe functions would be Root Complex Integrated
+ * Endpoints, which a host does not take for devices behind a switch; not
+ * below a downstream port either, whose link carries device 0 only.
  */
-bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
-                                   Error **errp)
+static PCIBus *cxl_vcs_fabric_ld_bus(CXLVCSSwitch *s, unsigned port,
+                                     Error **errp)
 {
     CXLVCSPhysPort *p = &s->ports[port];
-    bool hotplugged = p->dev->hotplugged;
+    g_autofree char *name = NULL;
+    DeviceState *usp;
+    PCIBus *root;
 
-    if (p->dev->realized) {
+    root = cxl_vcs_fabric_new(OBJECT(p->ppb), "lds", errp);
+    if (!root) {
+        return NULL;
+    }
+    usp = qdev_new(TYPE_CXL_USP);
+    object_property_add_child(OBJECT(root->qbus.parent), "usp", OBJECT(usp));
+    if (!qdev_realize_and_unref(usp, BUS(root), errp)) {
+        object_unparent(OBJECT(usp));
+        object_unparent(OBJECT(root->qbus.parent));
+        return NULL;
+    }
+    name = g_strdup_printf("cxl-vcs-%s-port%u-lds", cxl_vcs_id(s), port);
+    p->ld_bus = pci_bridge_get_sec_bus(PCI_BRIDGE(usp));
+    address_space_init(&p->ld_as, p->ld_bus->address_space_mem, name);
+    return p->ld_bus;
+}
+
+/*
+ * Where binding @ld of @port is realized: an SLD below the port's PPB;
+ * the LDs of an MLD on a bus of the port's own, LD k in slot k (an MLD
+ * has up to 16 LDs)
+ */
+static BusState *cxl_vcs_target_bus(CXLVCSSwitch *s, unsigned port,
+                                    unsigned ld, Error **errp)
+{
+    CXLVCSPhysPort *p = &s->ports[port];
+
+    if (!cxl_vcs_port_is_mld(p)) {
+        return BUS(pci_bridge_get_sec_bus(PCI_BRIDGE(p->ppb)));
+    }
+    if (!p->ld_bus && !cxl_vcs_fabric_ld_bus(s, port, errp)) {
+        return NULL;
+    }
+    qdev_prop_set_int32(DEVICE(cxl_vcs_port_target(p, ld)), "addr",
+                        PCI_DEVFN(ld, 0));
+    return BUS(p->ld_bus);
+}
+
+/*
+ * Realize what binding @ld of @port presents, the first time it is
+ * needed: until then it is only prepared, which costs a fraction of the
+ * memory.
+ */
+bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
+                                   unsigned ld, Error **errp)
+{
+    DeviceState *dev = DEVICE(cxl_vcs_port_target(&s->ports[port], ld));
+    bool hotplugged = dev->hotplugged;
+    BusState *bus;
+
+    if (dev->realized) {
         return true;
     }
-    if (!qdev_realize(p->dev, cxl_vcs_port_bus(p), errp)) {
+    bus = cxl_vcs_target_bus(s, port, ld, errp);
+    if (!bus) {
+        return false;
+    }
+    if (!qdev_realize(dev, bus, errp)) {
         /* Take it off the bus again, and keep it for another try */
-        Object *obj = OBJECT(p->dev), *parent = obj->parent;
+        Object *obj = OBJECT(dev), *parent = obj->parent;
         g_autofree char *name =
             g_strdup(object_get_canonical_path_component(obj));
 
@@ -183,8 +253,8 @@ bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
     }
     /* A device created at startup is not reset by a late realize */
     if (!hotplugged) {
-        device_cold_reset(p->dev);
+        device_cold_reset(dev);
     }
-    trace_cxl_vcs_realized(cxl_vcs_id(s), port);
+    trace_cxl_vcs_realized(cxl_vcs_id(s), port, ld);
     return true;
 }

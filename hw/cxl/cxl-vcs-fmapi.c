@@ -16,6 +16,9 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/error-report.h"
+#include "qapi/error.h"
+#include "system/memory.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pcie.h"
@@ -36,6 +39,9 @@ enum {
         #define BIND_VPPB 0x01
         #define UNBIND_VPPB 0x02
         #define GENERATE_AER_EVENT 0x03
+    MLD_PORT = 0x53,
+        #define SEND_LD_CONFIG_REQUEST 0x01
+        #define SEND_LD_MEMORY_REQUEST 0x02
 };
 
 /* Get Virtual CXL Switch Info, CXL r3.2 Tables 7-51 and 7-52 */
@@ -45,6 +51,7 @@ enum {
 #define CXL_VPPB_UNBOUND 0x00
 #define CXL_VPPB_IN_PROGRESS 0x01
 #define CXL_VPPB_BOUND_PORT 0x02
+#define CXL_VPPB_BOUND_LD 0x03
 #define CXL_VPPB_NO_ID 0xFF
 
 /* Identify, Identify Switch Device: the switch as its first USP is */
@@ -130,17 +137,52 @@ static CXLRetCode cmd_vcs_phys_port_control(const struct cxl_cmd *cmd,
                                 in->opcode);
 }
 
-/* CXL r3.2 Tables 7-26 and 7-27: Send PPB CXL.io Configuration Request */
-typedef struct CXLPPBConfigIn {
-    uint8_t ppb_id;
+/*
+ * CXL r3.2 Tables 7-26 and 7-63: what a Send PPB or LD CXL.io
+ * Configuration Request accesses, bytes 1 to 3 of either
+ */
+typedef struct CXLConfigRequest {
     uint8_t register_number;
     uint8_t ext_register_byte_enables;  /* 3:0 ext. register, 7:4 BE */
     uint8_t transaction_type;           /* bit 7: write */
+} QEMU_PACKED CXLConfigRequest;
+QEMU_BUILD_BUG_ON(sizeof(CXLConfigRequest) != 3);
+
+#define CXL_CONFIG_REQUEST_WRITE 0x80
+
+/*
+ * @req with @data to @dev, a PCIe function: every 12-bit address is in
+ * its space.  Returns what a read returns.
+ */
+static uint32_t cxl_vcs_config_request(PCIDevice *dev,
+                                       const CXLConfigRequest *req,
+                                       uint32_t data)
+{
+    uint32_t addr = (req->ext_register_byte_enables & 0xf) << 8 |
+                    (req->register_number & ~3);
+    uint8_t be = req->ext_register_byte_enables >> 4;
+    uint32_t result = 0;
+
+    for (int i = 0; i < 4; i++) {
+        if (!(be & BIT(i))) {
+            continue;
+        }
+        if (req->transaction_type & CXL_CONFIG_REQUEST_WRITE) {
+            dev->config_write(dev, addr + i, (data >> (8 * i)) & 0xff, 1);
+        } else {
+            result |= dev->config_read(dev, addr + i, 1) << (8 * i);
+        }
+    }
+    return result;
+}
+
+/* CXL r3.2 Table 7-26: Send PPB CXL.io Configuration Request */
+typedef struct CXLPPBConfigIn {
+    uint8_t ppb_id;
+    CXLConfigRequest req;
     uint32_t data;
 } QEMU_PACKED CXLPPBConfigIn;
 QEMU_BUILD_BUG_ON(sizeof(CXLPPBConfigIn) != 8);
-
-#define CXL_PPB_CONFIG_WRITE 0x80
 
 /* Send PPB CXL.io Configuration Request (5103h) */
 static CXLRetCode cmd_vcs_ppb_config(const struct cxl_cmd *cmd,
@@ -151,27 +193,163 @@ static CXLRetCode cmd_vcs_ppb_config(const struct cxl_cmd *cmd,
     CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
     CXLPPBConfigIn *in = (void *)payload_in;
     PCIDevice *ppb = cxl_vcs_ppb(s, in->ppb_id);
-    uint32_t addr = (in->ext_register_byte_enables & 0xf) << 8 |
-                    (in->register_number & ~3);
-    uint8_t be = in->ext_register_byte_enables >> 4;
-    uint32_t data = ldl_le_p(&in->data), result = 0;
 
-    /* PPBs are PCIe functions: every 12-bit address is in their space */
     if (!ppb) {
         return CXL_MBOX_INVALID_INPUT;
     }
-    for (int i = 0; i < 4; i++) {
-        if (!(be & BIT(i))) {
+    stl_le_p(payload_out,
+             cxl_vcs_config_request(ppb, &in->req, ldl_le_p(&in->data)));
+    *len_out = 4;
+    return CXL_MBOX_SUCCESS;
+}
+
+/*
+ * LD @ld_id of the MLD on port @port, realized for a CXL.io request
+ * from the FM; NULL for Invalid Input: no such LD, or held in reset
+ */
+static PCIDevice *cxl_vcs_request_ld(CXLVCSSwitch *s, unsigned port,
+                                     unsigned ld_id)
+{
+    CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
+    Error *err = NULL;
+
+    if (!p || !cxl_vcs_port_is_mld(p) || p->perst ||
+        !cxl_vcs_port_target(p, ld_id)) {
+        return NULL;
+    }
+    if (!cxl_vcs_fabric_realize_device(s, port, ld_id, &err)) {
+        warn_report_err(err);
+        return NULL;
+    }
+    return cxl_vcs_port_target(p, ld_id);
+}
+
+/* CXL r3.2 Table 7-63: Send LD CXL.io Configuration Request */
+typedef struct CXLLDConfigIn {
+    uint8_t ppb_id;
+    CXLConfigRequest req;
+    uint16_t ld_id;
+    uint8_t rsvd[2];
+    uint32_t data;
+} QEMU_PACKED CXLLDConfigIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLLDConfigIn) != 12);
+
+/*
+ * Send LD CXL.io Configuration Request (5301h): to the configuration
+ * space of an LD of the MLD on a port, bound or not
+ */
+static CXLRetCode cmd_vcs_ld_config(const struct cxl_cmd *cmd,
+                                    uint8_t *payload_in, size_t len_in,
+                                    uint8_t *payload_out, size_t *len_out,
+                                    CXLCCI *cci)
+{
+    CXLLDConfigIn *in = (void *)payload_in;
+    PCIDevice *ld = cxl_vcs_request_ld(cxl_vcs_from_cci(cci), in->ppb_id,
+                                       lduw_le_p(&in->ld_id));
+
+    if (!ld) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    stl_le_p(payload_out,
+             cxl_vcs_config_request(ld, &in->req, ldl_le_p(&in->data)));
+    *len_out = 4;
+    return CXL_MBOX_SUCCESS;
+}
+
+/* CXL r3.2 Tables 7-64 and 7-65: Send LD CXL.io Memory Request */
+typedef struct CXLLDMemIn {
+    uint8_t port_id;
+    uint16_t request;       /* 3:0 first DW BE, 7:4 last DW BE, 15 write */
+    uint16_t ld_id;
+    uint16_t length;        /* bytes, whole DWs */
+    uint64_t address;
+    uint8_t data[];
+} QEMU_PACKED CXLLDMemIn;
+QEMU_BUILD_BUG_ON(sizeof(CXLLDMemIn) != 15);
+
+typedef struct CXLLDMemOut {
+    uint16_t length;
+    uint8_t rsvd[2];
+    uint8_t data[];
+} QEMU_PACKED CXLLDMemOut;
+QEMU_BUILD_BUG_ON(sizeof(CXLLDMemOut) != 4);
+
+#define CXL_LD_MEM_FIRST_BE(r) ((r) & 0xf)
+#define CXL_LD_MEM_LAST_BE(r) (((r) >> 4) & 0xf)
+#define CXL_LD_MEM_WRITE BIT(15)
+
+/*
+ * Send LD CXL.io Memory Request (5302h): to the memory space of an LD
+ * (its BARs, where requests through 5301h put them), in whole dwords at
+ * a dword-aligned address, with PCIe's byte enable rules: the first
+ * dword's must not be 0, the last's must be 0 for a one-dword request
+ * and must not be otherwise.  What does not decode reads all ones.
+ */
+static CXLRetCode cmd_vcs_ld_mem(const struct cxl_cmd *cmd,
+                                 uint8_t *payload_in, size_t len_in,
+                                 uint8_t *payload_out, size_t *len_out,
+                                 CXLCCI *cci)
+{
+    CXLLDMemIn *in = (void *)payload_in;
+    CXLLDMemOut *out = (void *)payload_out;
+    uint16_t request, length;
+    uint64_t addr;
+    bool write;
+    g_autofree uint8_t *data = NULL;
+    PCIDevice *ld;
+    AddressSpace *as;
+
+    if (len_in < sizeof(*in)) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    request = lduw_le_p(&in->request);
+    length = lduw_le_p(&in->length);
+    addr = ldq_le_p(&in->address);
+    write = request & CXL_LD_MEM_WRITE;
+    if (len_in != sizeof(*in) + (write ? length : 0)) {
+        return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
+    }
+    if (!length || length % 4 || addr % 4 ||
+        sizeof(*out) + length > cci->payload_max ||
+        !CXL_LD_MEM_FIRST_BE(request) ||
+        !CXL_LD_MEM_LAST_BE(request) != (length == 4)) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    ld = cxl_vcs_request_ld(cxl_vcs_from_cci(cci), in->port_id,
+                            lduw_le_p(&in->ld_id));
+    if (!ld) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    as = cxl_vcs_fabric_ld_as(cxl_vcs_from_cci(cci), in->port_id);
+    /* The output overwrites the request */
+    data = g_memdup2(in->data, write ? length : 0);
+    for (unsigned i = 0; i < length / 4; i++) {
+        uint8_t be = i == 0 ? CXL_LD_MEM_FIRST_BE(request) :
+                     i == length / 4 - 1 ? CXL_LD_MEM_LAST_BE(request) : 0xf;
+        hwaddr a = addr + 4 * i;
+
+        if (!write) {
+            if (address_space_read(as, a, MEMTXATTRS_UNSPECIFIED,
+                                   out->data + 4 * i, 4) != MEMTX_OK) {
+                memset(out->data + 4 * i, 0xff, 4);
+            }
             continue;
         }
-        if (in->transaction_type & CXL_PPB_CONFIG_WRITE) {
-            ppb->config_write(ppb, addr + i, (data >> (8 * i)) & 0xff, 1);
-        } else {
-            result |= ppb->config_read(ppb, addr + i, 1) << (8 * i);
+        if (be == 0xf) {
+            address_space_write(as, a, MEMTXATTRS_UNSPECIFIED, data + 4 * i,
+                                4);
+            continue;
+        }
+        for (int b = 0; b < 4; b++) {
+            if (be & BIT(b)) {
+                address_space_write(as, a + b, MEMTXATTRS_UNSPECIFIED,
+                                    data + 4 * i + b, 1);
+            }
         }
     }
-    stl_le_p(payload_out, result);
-    *len_out = 4;
+    stw_le_p(&out->length, write ? 0 : length);
+    out->rsvd[0] = out->rsvd[1] = 0;
+    *len_out = sizeof(*out) + (write ? 0 : length);
     return CXL_MBOX_SUCCESS;
 }
 
@@ -250,7 +428,8 @@ static CXLRetCode cmd_vcs_get_info(const struct cxl_cmd *cmd,
             info->num_vppbs = total;
         }
         for (unsigned j = 0; j < n; j++) {
-            int port = cxl_vcs_vppb_binding(s, vcs, start + j);
+            unsigned ld;
+            int port = cxl_vcs_vppb_binding(s, vcs, start + j, &ld);
             CXLVPPBInfo *e = &info->vppbs[j];
 
             *e = (CXLVPPBInfo) {
@@ -259,9 +438,17 @@ static CXLRetCode cmd_vcs_get_info(const struct cxl_cmd *cmd,
                 .bound_ld_id = CXL_VPPB_NO_ID,
             };
             if (port >= 0) {
-                e->binding_status = s->ports[port].state == CXL_VCS_BOUND ?
-                    CXL_VPPB_BOUND_PORT : CXL_VPPB_IN_PROGRESS;
+                CXLVCSPhysPort *p = &s->ports[port];
+
                 e->bound_port_id = port;
+                e->binding_status = CXL_VPPB_BOUND_PORT;
+                if (cxl_vcs_port_is_mld(p)) {
+                    e->binding_status = CXL_VPPB_BOUND_LD;
+                    e->bound_ld_id = ld;
+                }
+                if (p->ld[ld].state != CXL_VCS_BOUND) {
+                    e->binding_status = CXL_VPPB_IN_PROGRESS;
+                }
             }
         }
         size += sizeof(*info) + n * sizeof(info->vppbs[0]);
@@ -420,6 +607,11 @@ static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
         CXL_MBOX_BACKGROUND_OPERATION | CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
     [VIRTUAL_SWITCH][GENERATE_AER_EVENT] = { "GENERATE_AER_EVENT",
         cmd_vcs_generate_aer, sizeof(CXLGenerateAERIn), 0 },
+    [MLD_PORT][SEND_LD_CONFIG_REQUEST] = { "SEND_LD_CXL_IO_CONFIG_REQUEST",
+        cmd_vcs_ld_config, sizeof(CXLLDConfigIn),
+        CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
+    [MLD_PORT][SEND_LD_MEMORY_REQUEST] = { "SEND_LD_CXL_IO_MEMORY_REQUEST",
+        cmd_vcs_ld_mem, ~0, CXL_MBOX_IMMEDIATE_CONFIG_CHANGE },
 };
 
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,

@@ -8,6 +8,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/units.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-cxl-vcs.h"
 #include "monitor/hmp.h"
@@ -36,39 +37,110 @@ static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
     }
     for (unsigned vppb = 0; vppb < n; vppb++) {
         CxlVcsVppbInfo *v = g_new0(CxlVcsVppbInfo, 1);
-        int port = cxl_vcs_vppb_binding(s, vcs, vppb);
+        unsigned ld;
+        int port = cxl_vcs_vppb_binding(s, vcs, vppb, &ld);
         CXLVCSPhysPort *p = port >= 0 ? &s->ports[port] : NULL;
-        const char *dev = p ? cxl_vcs_device_id(p) : NULL;
         PCIDevice *dsp = cxl_vcs_vppb_port(s, vcs, vppb);
 
         v->vppb = vppb;
         v->port = dsp ? object_get_canonical_path(OBJECT(dsp)) : g_strdup("");
         v->state = CXL_VCS_BINDING_STATE_UNBOUND;
         if (p) {
-            v->state = cxl_vcs_qapi_state[p->state];
+            v->state = cxl_vcs_qapi_state[p->ld[ld].state];
             v->has_phys_port = true;
             v->phys_port = port;
-            v->device = g_strdup(dev);
+            v->device = g_strdup(cxl_vcs_device_id(p));
+            if (cxl_vcs_port_is_mld(p)) {
+                v->has_ld_id = true;
+                v->ld_id = ld;
+            }
         }
         QAPI_LIST_APPEND(tail, v);
     }
     return info;
 }
 
+static uint64_t cxl_vcs_capacity(CXLType3Dev *ct3d)
+{
+    return ct3d->cxl_dstate.static_mem_size + ct3d->dc.total_capacity;
+}
+
+static CxlVcsLdInfo *cxl_vcs_ld_info(CXLVCSPhysPort *p, unsigned ld)
+{
+    CxlVcsLdInfo *info = g_new0(CxlVcsLdInfo, 1);
+    PCIDevice *target = cxl_vcs_port_target(p, ld);
+    CXLVCSBinding *b = &p->ld[ld];
+
+    info->ld_id = ld;
+    info->capacity = target ? cxl_vcs_capacity(CXL_TYPE3(target)) : 0;
+    info->realized = target && DEVICE(target)->realized;
+    info->state = cxl_vcs_qapi_state[b->state];
+    if (b->state != CXL_VCS_UNBOUND) {
+        info->has_vcs_id = info->has_vppb = true;
+        info->vcs_id = b->vcs;
+        info->vppb = b->vppb;
+    }
+    return info;
+}
+
+/* The extents of the dynamic capacity of @ct3d: accepted and pending */
+static void cxl_vcs_dc_info(CxlVcsPhysPortInfo *info, CXLType3Dev *ct3d)
+{
+    CXLDCExtentGroup *group;
+    CXLDCExtent *ext;
+
+    info->has_dc_extents = info->has_dc_pending_extents = true;
+    QTAILQ_FOREACH(ext, &ct3d->dc.extents, node) {
+        info->dc_extents++;
+    }
+    QTAILQ_FOREACH(group, &ct3d->dc.extents_pending, node) {
+        QTAILQ_FOREACH(ext, &group->list, node) {
+            info->dc_pending_extents++;
+        }
+    }
+}
+
 static CxlVcsPhysPortInfo *cxl_vcs_port_info(CXLVCSSwitch *s, unsigned i)
 {
     CxlVcsPhysPortInfo *info = g_new0(CxlVcsPhysPortInfo, 1);
     CXLVCSPhysPort *p = &s->ports[i];
+    CxlVcsLdInfoList **tail = &info->lds;
+    CXLType3Dev *ct3d = p->dev ? CXL_TYPE3(p->dev) : NULL;
+    CXLVCSBindState state = CXL_VCS_UNBOUND;
 
     info->phys_port = i;
-    info->present = p->dev != NULL;
+    info->present = ct3d != NULL;
     info->device = g_strdup(cxl_vcs_device_id(p));
-    info->state = cxl_vcs_qapi_state[p->state];
-    if (p->state != CXL_VCS_UNBOUND) {
-        info->has_vcs_id = info->has_vppb = true;
-        info->vcs_id = p->vcs;
-        info->vppb = p->vppb;
+    if (!ct3d) {
+        info->state = CXL_VCS_BINDING_STATE_UNBOUND;
+        return info;
     }
+    info->has_capacity = true;
+    info->capacity = cxl_vcs_capacity(ct3d);
+    if (ct3d->dc.num_regions) {
+        cxl_vcs_dc_info(info, ct3d);
+    }
+    if (!cxl_vcs_port_is_mld(p)) {
+        info->has_realized = true;
+        info->realized = p->dev->realized;
+        state = p->ld[0].state;
+        if (state != CXL_VCS_UNBOUND) {
+            info->has_vcs_id = info->has_vppb = true;
+            info->vcs_id = p->ld[0].vcs;
+            info->vppb = p->ld[0].vppb;
+        }
+    } else {
+        info->has_lds = true;
+        for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
+            QAPI_LIST_APPEND(tail, cxl_vcs_ld_info(p, ld));
+        }
+        if (s->cmd.port == i) {
+            state = p->ld[s->cmd.ld].state;
+        } else if (cxl_vcs_port_bound(p)) {
+            state = CXL_VCS_BOUND;
+        }
+    }
+    info->state = cxl_vcs_qapi_state[state];
     return info;
 }
 
@@ -100,6 +172,23 @@ static const char *cxl_vcs_short(const char *path)
     const char *slash = path ? strrchr(path, '/') : NULL;
 
     return slash ? slash + 1 : (path ? path : "-");
+}
+
+/* An LD of an MLD, below its port's line */
+static void cxl_vcs_hmp_ld(Monitor *mon, CxlVcsLdInfo *ld)
+{
+    g_autofree char *name = g_strdup_printf("LD %u, %" PRIu64 " MiB",
+                                            ld->ld_id, ld->capacity / MiB);
+    g_autofree char *vcs = ld->has_vcs_id ?
+        g_strdup_printf("%u", ld->vcs_id) : g_strdup("-");
+    g_autofree char *vppb = ld->has_vppb ?
+        g_strdup_printf("%u", ld->vppb) : g_strdup("-");
+    const char *state = CxlVcsBindingState_str(ld->state);
+
+    if (ld->state == CXL_VCS_BINDING_STATE_UNBOUND) {
+        state = "hidden";
+    }
+    monitor_printf(mon, "      %-21s %-20s %-9s %s\n", name, state, vcs, vppb);
 }
 
 void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
@@ -157,6 +246,9 @@ void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
                            port->phys_port,
                            port->device ?: (port->present ? "(no id)" : "-"),
                            state, vcs, vppb);
+            for (CxlVcsLdInfoList *ld = port->lds; ld; ld = ld->next) {
+                cxl_vcs_hmp_ld(mon, ld->value);
+            }
         }
     }
 }

@@ -65,10 +65,38 @@ CXLCCI *cxl_vcs_port_cci(CXLVCSSwitch *s, unsigned port)
     return &CXL_TYPE3(p->dev)->vdm_fm_owned_ld_mctp_cci;
 }
 
-/* Bound: the host has the device, even while it is asked to give it up */
-bool cxl_vcs_port_bound(CXLVCSPhysPort *p)
+bool cxl_vcs_port_is_mld(CXLVCSPhysPort *p)
 {
-    return p->state == CXL_VCS_BOUND || p->state == CXL_VCS_UNBIND_IN_PROGRESS;
+    return p->dev && CXL_TYPE3(p->dev)->mld;
+}
+
+unsigned cxl_vcs_port_lds(CXLVCSPhysPort *p)
+{
+    return cxl_vcs_port_is_mld(p) ? CXL_TYPE3(p->dev)->num_lds : 1;
+}
+
+unsigned cxl_vcs_ld_id(CXLVCSPhysPort *p, unsigned ld)
+{
+    return cxl_vcs_port_is_mld(p) ? ld : CXL_VCS_LD_ID_NONE;
+}
+
+PCIDevice *cxl_vcs_port_target(CXLVCSPhysPort *p, unsigned ld)
+{
+    if (!cxl_vcs_port_is_mld(p)) {
+        return p->dev && ld == 0 ? PCI_DEVICE(p->dev) : NULL;
+    }
+    return PCI_DEVICE(cxl_mld_ld(CXL_TYPE3(p->dev), ld));
+}
+
+unsigned cxl_vcs_port_bound(CXLVCSPhysPort *p)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < cxl_vcs_port_lds(p); i++) {
+        n += p->ld[i].state == CXL_VCS_BOUND ||
+             p->ld[i].state == CXL_VCS_UNBIND_IN_PROGRESS;
+    }
+    return n;
 }
 
 static PCIBus *cxl_vcs_usp_bus(CXLVCSSwitch *s, unsigned vcs)
@@ -117,13 +145,22 @@ PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
     return dsp && object_dynamic_cast(OBJECT(dsp), TYPE_CXL_DSP) ? dsp : NULL;
 }
 
-int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
+int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
+                         unsigned *ld)
 {
     for (unsigned i = 0; i < s->num_dsp; i++) {
         CXLVCSPhysPort *p = &s->ports[i];
 
-        if (p->state != CXL_VCS_UNBOUND && p->vcs == vcs && p->vppb == vppb) {
-            return i;
+        for (unsigned k = 0; k < cxl_vcs_port_lds(p); k++) {
+            CXLVCSBinding *b = &p->ld[k];
+
+            if (b->state != CXL_VCS_UNBOUND && b->vcs == vcs &&
+                b->vppb == vppb) {
+                if (ld) {
+                    *ld = k;
+                }
+                return i;
+            }
         }
     }
     return -1;
@@ -131,17 +168,18 @@ int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
 
 /*
  * The PCI function of a physical port's PPB: an upstream port's
- * cxl-upstream; for a downstream port bound to a vPPB, the vPPB's
- * cxl-downstream, which stands for both towards its host; for an unbound
- * downstream port, its own PPB.
+ * cxl-upstream; for a downstream port with an SLD bound to a vPPB, the
+ * vPPB's cxl-downstream, which stands for both towards its host; for an
+ * unbound downstream port, or one whose MLD's LDs several hosts share,
+ * its own PPB.
  */
 PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
 {
     if (port < s->num_dsp) {
         CXLVCSPhysPort *p = &s->ports[port];
 
-        return p->state == CXL_VCS_UNBOUND ? p->ppb :
-               cxl_vcs_vppb_port(s, p->vcs, p->vppb);
+        return p->ld[0].state == CXL_VCS_UNBOUND || cxl_vcs_port_is_mld(p) ?
+               p->ppb : cxl_vcs_vppb_port(s, p->ld[0].vcs, p->ld[0].vppb);
     }
     if (port < s->num_dsp + s->num_usp && s->usp[port - s->num_dsp]) {
         return PCI_DEVICE(s->usp[port - s->num_dsp]);
@@ -156,6 +194,7 @@ PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
 #define CXL_PORT_CONFIG_DSP 0x3
 #define CXL_PORT_CONFIG_USP 0x4
 #define CXL_PORT_DEVICE_T3_SLD 0x4
+#define CXL_PORT_DEVICE_T3_MLD 0x5
 #define CXL_PORT_MODE_68B_VH 0x2
 #define CXL_PORT_CXL_VERSIONS 0x2
 #define CXL_PORT_LTSSM_DETECT 0x0
@@ -182,19 +221,24 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st)
             [CXL_VCS_BOUND] = CXL_PORT_CONFIG_DSP,
             [CXL_VCS_UNBIND_IN_PROGRESS] = CXL_PORT_CONFIG_UNBIND_IN_PROGRESS,
         };
+        bool mld = cxl_vcs_port_is_mld(p);
 
-        st->config_state = config[p->state];
+        /* A command in progress on the port, for one of its bindings */
+        st->config_state = config[s->cmd.port == port ?
+                                  p->ld[s->cmd.ld].state : CXL_VCS_UNBOUND];
         st->cxl_versions = CXL_PORT_CXL_VERSIONS;
         if (p->dev) {
             st->connected_cxl_version = CXL_PORT_MODE_68B_VH;
-            st->connected_device_type = CXL_PORT_DEVICE_T3_SLD;
+            st->connected_device_type = mld ? CXL_PORT_DEVICE_T3_MLD :
+                                              CXL_PORT_DEVICE_T3_SLD;
+            st->supported_ld_count = mld ? cxl_vcs_port_lds(p) : 0;
             st->link_state |= CXL_PORT_LINK_PRSNT;
         }
-        /* Bound, the link is the one below the vPPB's port */
-        st->ppb = p->function ? cxl_vcs_vppb_port(s, p->vcs, p->vppb) :
-                                p->ppb;
+        /* An SLD bound: the link is the one below the vPPB's port */
+        st->ppb = p->ld[0].function && !mld ?
+            cxl_vcs_vppb_port(s, p->ld[0].vcs, p->ld[0].vppb) : p->ppb;
         st->link_up = st->ppb && cxl_vcs_link_active(st->ppb);
-        if (st->link_up && !p->dev->realized) {
+        if (st->link_up && (mld || !p->dev->realized)) {
             /* Trained as the device would train: what both support */
             CXLType3Dev *ct3d = CXL_TYPE3(p->dev);
             uint32_t lnkcap = st->ppb->config_read(st->ppb,

@@ -29,6 +29,7 @@
 #include "hw/qdev-core.h"
 #include "hw/pci/pci_device.h"
 #include "hw/cxl/cxl_device.h"
+#include "hw/cxl/cxl_mld.h"
 #include "hw/cxl/cxl_vcs_switch.h"
 
 /*
@@ -67,30 +68,41 @@ typedef enum CXLVCSBindState {
 } CXLVCSBindState;
 
 /*
+ * What a vPPB is bound to: the device on a physical port (an SLD), or
+ * one of its LDs (an MLD).
+ */
+typedef struct CXLVCSBinding {
+    CXLVCSBindState state;
+    uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
+    uint8_t vppb;
+    PCIDevice *function;    /* what the host it is bound to sees */
+} CXLVCSBinding;
+
+/*
  * A physical downstream PPB, number n being s->ports[n].  The device
  * connected to it is given on the command line with vcs= and dsppb=.  It
  * exists from then on, prepared (its state set up) but seen by no host;
- * it is realized below the port's PPB when first bound, and a bind gives
+ * it is realized (an MLD: each LD) when first needed, and a bind gives
  * the host a function below the vPPB that presents it.
  */
 typedef struct CXLVCSPhysPort {
     DeviceState *dev;       /* the device connected, or NULL */
     char *pending_id;       /* its id, until it joins QOM at machine done */
     PCIDevice *ppb;         /* the port's PPB, once the machine is ready */
-    PCIDevice *function;    /* what the host it is bound to sees */
-
-    CXLVCSBindState state;
-    uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
-    uint8_t vppb;
+    PCIBus *ld_bus;         /* where an MLD's LDs are realized, once one is */
+    AddressSpace ld_as;     /* its memory space, as the FM reaches it */
     bool perst;             /* PERST# asserted by Physical Port Control */
+    /* An SLD's binding is [0]; LD k of an MLD's is [k] */
+    CXLVCSBinding ld[CXL_MLD_MAX_LDS];
 } CXLVCSPhysPort;
 
 /*
  * The background command in progress, one at a time for the whole
- * switch: Bind or Unbind vPPB on a physical port.
+ * switch: Bind or Unbind vPPB on a physical port, or an LD of it.
  */
 typedef struct CXLVCSCommand {
     int port;               /* -1: none */
+    unsigned ld;            /* the binding of the port it acts on */
     CXLCCI *cci;            /* where it came from; NULL once that is gone */
     CXLVCSUnbindOption unbind_option;
     bool waiting;           /* unbind: for the host to take the link down */
@@ -142,12 +154,25 @@ static inline unsigned cxl_vcs_usp_port_id(CXLVCSSwitch *s, unsigned vcs)
 }
 unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs);
 PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
-/* The physical port bound (or being bound) to a vPPB, or -1 */
-int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
+/*
+ * The physical port bound (or being bound) to a vPPB, or -1; and in @ld,
+ * if not NULL, which of its bindings
+ */
+int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
+                         unsigned *ld);
 /* The PCI function that stands for physical port @port's PPB, or NULL */
 PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port);
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
-bool cxl_vcs_port_bound(CXLVCSPhysPort *p);
+/* The device connected is a multi-logical device */
+bool cxl_vcs_port_is_mld(CXLVCSPhysPort *p);
+/* How many bindings the port's device can have: its LDs, or 1 */
+unsigned cxl_vcs_port_lds(CXLVCSPhysPort *p);
+/* The LD ID FM-API gives binding @ld of @p: FFFFh for an SLD's */
+unsigned cxl_vcs_ld_id(CXLVCSPhysPort *p, unsigned ld);
+/* What binding @ld of @p presents to a host: the SLD, or the LD */
+PCIDevice *cxl_vcs_port_target(CXLVCSPhysPort *p, unsigned ld);
+/* How many of its bindings a host has, even while asked to give them up */
+unsigned cxl_vcs_port_bound(CXLVCSPhysPort *p);
 /* The FM-owned LD CCI of the device on @port, if it can be reached */
 CXLCCI *cxl_vcs_port_cci(CXLVCSSwitch *s, unsigned port);
 /* Get Physical Port State of port @port (false: no such port) */
@@ -172,17 +197,28 @@ void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci);
 /* cxl-vcs-fabric.c: the physical ports' PPBs */
 bool cxl_vcs_fabric_create(CXLVCSSwitch *s, unsigned seq, Error **errp);
 void cxl_vcs_fabric_update_link(CXLVCSSwitch *s, unsigned port);
+/*
+ * The memory space of the bus the LDs of the MLD on @port are on: where
+ * they decode the BARs the FM gives them (Send LD CXL.io Configuration
+ * Request), bound or not; a host maps its own function's BARs.  NULL
+ * until an LD has been realized.
+ */
+AddressSpace *cxl_vcs_fabric_ld_as(CXLVCSSwitch *s, unsigned port);
+/* Realize what binding @ld of @port presents, if it is not yet */
 bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
-                                   Error **errp);
+                                   unsigned ld, Error **errp);
 
 /* cxl-vcs-function.c: the host's function of a bound device */
 PCIDevice *cxl_vcs_function_add(PCIDevice *target, PCIBus *bus,
                                 Error **errp);
 
 /* cxl-vcs-events.c: event records */
-/* A vPPB's binding changed, as @ok or failed: a VCS Event Record */
+/*
+ * A vPPB's binding changed, as @ok or failed: a VCS Event Record; @port
+ * is what it is bound to now (-1: nothing), @ld_id its LD, or FFFFh
+ */
 void cxl_vcs_event_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
-                           int port, bool ok);
+                           int port, unsigned ld_id, bool ok);
 /* A port's link changed, or with @hot_add its slot: a Physical Switch one */
 void cxl_vcs_event_port(CXLVCSSwitch *s, unsigned port, bool hot_add);
 
