@@ -57,7 +57,26 @@ GString *seed_args(const char *dir, const char *switch_args,
     g_string_erase(s, at, strlen(SEED_SWITCH));
     g_string_insert(s, at, switch_args);
     g_string_append_printf(s, " %s", extra);
+    /* Extra options may put backing files in the directory too */
+    while ((sw = strstr(s->str, "$DIR"))) {
+        at = sw - s->str;
+        g_string_erase(s, at, 4);
+        g_string_insert(s, at, dir);
+    }
     return s;
+}
+
+static void remove_dir(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+
+        unlink(path);
+    }
+    rmdir(dir);
 }
 
 void fixture_start(Fixture *f, const char *switch_args,
@@ -82,17 +101,9 @@ void fixture_start(Fixture *f, const char *switch_args,
 
 void fixture_stop(Fixture *f)
 {
-    g_autoptr(GDir) d = g_dir_open(f->dir, 0, NULL);
-    const char *name;
-
     cxl_fm_host_cleanup(&f->h);
     qtest_quit(f->qts);
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *path = g_build_filename(f->dir, name, NULL);
-
-        unlink(path);
-    }
-    rmdir(f->dir);
+    remove_dir(f->dir);
     g_free(f->dir);
 }
 
@@ -127,20 +138,32 @@ void bg_expect(Fixture *f, uint16_t opcode, uint8_t pct, uint16_t rc)
     g_assert_cmpint(cxl_fm_mbox_bg_running(&f->mb), ==, pct != 100);
 }
 
-void fm_bind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port)
+void fm_bind_ld_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port,
+                      uint16_t ld_id)
 {
-    uint8_t req[] = { vcs, vppb, port, 0, 0xff, 0xff };
+    uint8_t req[] = { vcs, vppb, port, 0, ld_id & 0xff, ld_id >> 8 };
 
     fm_expect_rc(f, CXL_OP_BIND, req, sizeof(req), CXL_RC_BG_STARTED);
+}
+
+void fm_bind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port)
+{
+    fm_bind_ld_start(f, vcs, vppb, port, CXL_LD_ID_NONE);
+}
+
+void fm_bind_ld(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port,
+                uint16_t ld_id)
+{
+    fm_bind_ld_start(f, vcs, vppb, port, ld_id);
+    bg_expect(f, CXL_OP_BIND, 0, 0);
+    qtest_clock_step(f->qts, BIND_NS);
+    bg_expect(f, CXL_OP_BIND, 100, CXL_RC_SUCCESS);
 }
 
 /* Bind, and let the link come up */
 void fm_bind(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port)
 {
-    fm_bind_start(f, vcs, vppb, port);
-    bg_expect(f, CXL_OP_BIND, 0, 0);
-    qtest_clock_step(f->qts, BIND_NS);
-    bg_expect(f, CXL_OP_BIND, 100, CXL_RC_SUCCESS);
+    fm_bind_ld(f, vcs, vppb, port, CXL_LD_ID_NONE);
 }
 
 void fm_unbind_start(Fixture *f, uint8_t vcs, uint8_t vppb,
@@ -153,16 +176,110 @@ void fm_unbind_start(Fixture *f, uint8_t vcs, uint8_t vppb,
     qtest_clock_step(f->qts, 1);
 }
 
+void vppb_expect_ld(Fixture *f, uint8_t vcs, uint8_t vppb,
+                    uint8_t status, uint8_t port, uint8_t ld_id)
+{
+    uint8_t req[] = { vppb, 1, 1, vcs };
+    uint8_t rsp[] = { 1, 0, 0, 0, vcs, 1, f->num_dsp + vcs, 4,
+                      status, port, ld_id, 0 };
+
+    fm_expect(f, CXL_OP_VCS_INFO, req, sizeof(req), CXL_RC_SUCCESS, rsp,
+              sizeof(rsp));
+}
+
 /* One vPPB's 4-byte Get VCS Info entry */
 void vppb_expect(Fixture *f, uint8_t vcs, uint8_t vppb,
                  uint8_t status, uint8_t port)
 {
-    uint8_t req[] = { vppb, 1, 1, vcs };
-    uint8_t rsp[] = { 1, 0, 0, 0, vcs, 1, f->num_dsp + vcs, 4,
-                      status, port, 0xff, 0 };
+    vppb_expect_ld(f, vcs, vppb, status, port, 0xff);
+}
 
-    fm_expect(f, CXL_OP_VCS_INFO, req, sizeof(req), CXL_RC_SUCCESS, rsp,
-              sizeof(rsp));
+/*
+ * A Tunnel Management Command's payload in @req: @opcode with payload
+ * @pl to @port_or_ld, tagged @tag.  Returns its length.
+ */
+static size_t tunnel_encode(uint8_t *req, uint8_t port_or_ld, uint8_t tag,
+                            uint16_t opcode, const void *pl, size_t len)
+{
+    memset(req, 0, 16);
+    req[0] = port_or_ld;
+    stw_le_p(req + 2, 12 + len);
+    req[5] = tag;
+    req[7] = opcode & 0xff;
+    req[8] = opcode >> 8;
+    st24_le_p(req + 9, len);
+    memcpy(req + 16, pl, len);
+    return 16 + len;
+}
+
+/*
+ * Check the response @rsp to tunnel_encode()'s request; returns the
+ * inner return code with the inner payload in @out
+ */
+static uint16_t tunnel_decode(const uint8_t *rsp, size_t rlen, uint8_t tag,
+                              uint16_t opcode, uint8_t *out,
+                              size_t *out_len)
+{
+    g_assert_cmpuint(rlen, >=, 16);
+    g_assert_cmpuint(lduw_le_p(rsp), ==, rlen - 4);
+    g_assert_cmphex(rsp[4], ==, 1);
+    g_assert_cmphex(rsp[5], ==, tag);
+    g_assert_cmphex(rsp[7], ==, opcode & 0xff);
+    g_assert_cmphex(rsp[8], ==, opcode >> 8);
+    g_assert_cmpuint(ldl_le_p(rsp + 8) >> 8 & 0x1fffff, ==, rlen - 16);
+    memcpy(out, rsp + 16, rlen - 16);
+    *out_len = rlen - 16;
+    return lduw_le_p(rsp + 12);
+}
+
+uint16_t fm_tunnel(Fixture *f, uint8_t port, uint16_t opcode,
+                   const void *pl, size_t len, uint8_t *out,
+                   size_t *out_len)
+{
+    g_autofree uint8_t *req = g_malloc(16 + len);
+    g_autofree uint8_t *rsp = g_malloc0(f->mb.payload_max);
+    size_t rlen = f->mb.payload_max;
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_TUNNEL, req,
+                                    tunnel_encode(req, port, 0x5a, opcode,
+                                                  pl, len),
+                                    rsp, &rlen), ==, CXL_RC_SUCCESS);
+    return tunnel_decode(rsp, rlen, 0x5a, opcode, out, out_len);
+}
+
+uint16_t fm_tunnel_ld(Fixture *f, uint8_t port, uint8_t ld, uint16_t opcode,
+                      const void *pl, size_t len, uint8_t *out,
+                      size_t *out_len)
+{
+    g_autofree uint8_t *inner = g_malloc(16 + len);
+    g_autofree uint8_t *rsp = g_malloc0(f->mb.payload_max);
+    size_t rlen;
+
+    g_assert_cmphex(fm_tunnel(f, port, CXL_OP_TUNNEL, inner,
+                              tunnel_encode(inner, ld, 0x5b, opcode, pl, len),
+                              rsp, &rlen), ==, CXL_RC_SUCCESS);
+    return tunnel_decode(rsp, rlen, 0x5b, opcode, out, out_len);
+}
+
+/* Set LSA / Get LSA through the type-3 device's own mailbox */
+void lsa_access(Fixture *f, int dev, bool write, uint8_t *data,
+                       size_t len)
+{
+    CXLFMMailbox mb;
+    g_autofree uint8_t *req = g_malloc0(8 + len);
+    size_t out_len = len;
+
+    cxl_fm_mbox_init(&mb, &f->h, dev, 2);
+    if (write) {
+        memcpy(req + 8, data, len);
+        g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_SET_LSA, req, 8 + len,
+                                        NULL, NULL), ==, CXL_RC_SUCCESS);
+    } else {
+        stl_le_p(req + 4, len);
+        g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_GET_LSA, req, 8, data,
+                                        &out_len), ==, CXL_RC_SUCCESS);
+        g_assert_cmpuint(out_len, ==, len);
+    }
 }
 
 /* Whether a host has a function presenting the device: it is bound */
@@ -221,26 +338,27 @@ void assert_startup_fails(const char *args, const char *expected)
     g_assert_nonnull(strstr(err, expected));
 }
 
+void assert_topology_fails(const char *switch_args, const char *extra,
+                           const char *expected)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    g_autoptr(GString) args = seed_args(dir, switch_args, extra);
+
+    assert_startup_fails(args->str, expected);
+    remove_dir(dir);
+}
+
 /* The seed topology with one -device or -object option changed */
 void assert_seed_fails(const char *from, const char *to,
                        const char *expected)
 {
     g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
     g_autoptr(GString) args = seed_args(dir, SEED_SWITCH, "");
-    g_autofree char *path = NULL;
     const char *at = strstr(args->str, from);
 
     g_assert_nonnull(at);
     g_string_erase(args, at - args->str, strlen(from));
     g_string_insert(args, at - args->str, to);
     assert_startup_fails(args->str, expected);
-    for (int n = 1; n <= 4; n++) {
-        g_free(path);
-        path = g_strdup_printf("%s/t3_cxl%d.raw", dir, n);
-        unlink(path);
-        g_free(path);
-        path = g_strdup_printf("%s/t3_lsa%d.raw", dir, n);
-        unlink(path);
-    }
-    rmdir(dir);
+    remove_dir(dir);
 }

@@ -61,10 +61,34 @@ void bg_expect(Fixture *f, uint16_t opcode, uint8_t pct, uint16_t rc);
 void fm_bind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port);
 /* Bind, and let the link come up */
 void fm_bind(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port);
+/* The same for LD @ld_id of an MLD */
+void fm_bind_ld_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port,
+                      uint16_t ld_id);
+void fm_bind_ld(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t port,
+                uint16_t ld_id);
 void fm_unbind_start(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t option);
 /* One vPPB's 4-byte Get VCS Info entry */
 void vppb_expect(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t status,
                  uint8_t port);
+/* ... bound to LD @ld_id of an MLD */
+void vppb_expect_ld(Fixture *f, uint8_t vcs, uint8_t vppb, uint8_t status,
+                    uint8_t port, uint8_t ld_id);
+
+/*
+ * Tunnel @opcode with payload @pl to the device on physical port @port
+ * through the switch; checks both headers, returns the inner return code
+ * and the inner payload in @out.
+ */
+uint16_t fm_tunnel(Fixture *f, uint8_t port, uint16_t opcode,
+                   const void *pl, size_t len, uint8_t *out,
+                   size_t *out_len);
+/* The same to LD @ld of the MLD on @port, through its FM-owned LD */
+uint16_t fm_tunnel_ld(Fixture *f, uint8_t port, uint8_t ld, uint16_t opcode,
+                      const void *pl, size_t len, uint8_t *out,
+                      size_t *out_len);
+
+/* Set LSA / Get LSA through the type-3 device's own mailbox */
+void lsa_access(Fixture *f, int dev, bool write, uint8_t *data, size_t len);
 
 /* Whether a host has a function presenting the device: it is bound */
 bool device_bound(Fixture *f, const char *id);
@@ -74,6 +98,9 @@ bool os_sees_device(Fixture *f, const char *port_id);
 
 /* QEMU started with @args exits with status 1, printing @expected */
 void assert_startup_fails(const char *args, const char *expected);
+/* The seed topology with @switch_args and @extra fails so */
+void assert_topology_fails(const char *switch_args, const char *extra,
+                           const char *expected);
 /* The seed topology with @from replaced by @to fails so */
 void assert_seed_fails(const char *from, const char *to,
                        const char *expected);

@@ -17,6 +17,9 @@
 #include "libqtest.h"
 #include "qobject/qdict.h"
 #include "standard-headers/linux/pci_regs.h"
+#include "qobject/qbool.h"
+#include "qobject/qlist.h"
+#include "qobject/qnum.h"
 #include "cxl-vcs-fixture.h"
 
 static void test_identify(void)
@@ -260,27 +263,6 @@ static void test_unbind_host_never_releases(void)
     fixture_stop(&f);
 }
 
-/* Set LSA / Get LSA through the type-3 device's own mailbox */
-static void lsa_access(Fixture *f, int dev, bool write, uint8_t *data,
-                       size_t len)
-{
-    CXLFMMailbox mb;
-    g_autofree uint8_t *req = g_malloc0(8 + len);
-    size_t out_len = len;
-
-    cxl_fm_mbox_init(&mb, &f->h, dev, 2);
-    if (write) {
-        memcpy(req + 8, data, len);
-        g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_SET_LSA, req, 8 + len,
-                                        NULL, NULL), ==, CXL_RC_SUCCESS);
-    } else {
-        stl_le_p(req + 4, len);
-        g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_GET_LSA, req, 8, data,
-                                        &out_len), ==, CXL_RC_SUCCESS);
-        g_assert_cmpuint(out_len, ==, len);
-    }
-}
-
 /* The same device, bound to one host and then to the other, keeps data */
 static void test_rebind_other_vcs(void)
 {
@@ -390,40 +372,6 @@ static void test_unbind_errors(void)
     fixture_stop(&f);
 }
 
-/*
- * Tunnel @opcode with payload @pl to the device on physical port @port
- * through the switch; checks both headers, returns the inner return code
- * and the inner payload in @out.
- */
-static uint16_t fm_tunnel(Fixture *f, uint8_t port, uint16_t opcode,
-                          const void *pl, size_t len, uint8_t *out,
-                          size_t *out_len)
-{
-    g_autofree uint8_t *req = g_malloc0(16 + len);
-    g_autofree uint8_t *rsp = g_malloc0(f->mb.payload_max);
-    size_t rlen = f->mb.payload_max;
-
-    req[0] = port;
-    stw_le_p(req + 2, 12 + len);
-    req[5] = 0x5a;
-    req[7] = opcode & 0xff;
-    req[8] = opcode >> 8;
-    st24_le_p(req + 9, len);
-    memcpy(req + 16, pl, len);
-    g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_TUNNEL, req, 16 + len, rsp,
-                                    &rlen), ==, CXL_RC_SUCCESS);
-    g_assert_cmpuint(rlen, >=, 16);
-    g_assert_cmpuint(lduw_le_p(rsp), ==, rlen - 4);
-    g_assert_cmphex(rsp[4], ==, 1);
-    g_assert_cmphex(rsp[5], ==, 0x5a);
-    g_assert_cmphex(rsp[7], ==, opcode & 0xff);
-    g_assert_cmphex(rsp[8], ==, opcode >> 8);
-    g_assert_cmpuint(ldl_le_p(rsp + 8) >> 8 & 0x1fffff, ==, rlen - 16);
-    memcpy(out, rsp + 16, rlen - 16);
-    *out_len = rlen - 16;
-    return lduw_le_p(rsp + 12);
-}
-
 /* The host's side of dynamic capacity, through the DCD's own mailbox */
 static void host_dc_respond(CXLFMMailbox *t3, uint8_t event_type,
                             uint16_t opcode, uint64_t dpa, uint64_t len)
@@ -515,6 +463,110 @@ static void test_tunnel_dcd(void)
     stl_le_p(release + 0x1c, 0);
     g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_RELEASE, release, 0x20, out,
                               &len), ==, CXL_RC_INVALID_INPUT);
+    fixture_stop(&f);
+}
+
+/* A number or flag of a port's entry of query-cxl-vcs; -1 if absent */
+static int64_t port_query(Fixture *f, unsigned port, const char *key)
+{
+    QDict *resp = qtest_qmp(f->qts, "{'execute': 'query-cxl-vcs'}");
+    QList *ports = qdict_get_qlist(qobject_to(QDict, qlist_peek(
+        qdict_get_qlist(resp, "return"))), "ports");
+    QListEntry *e;
+    int64_t val = -1;
+    unsigned n = 0;
+
+    QLIST_FOREACH_ENTRY(ports, e) {
+        QObject *obj = n++ == port ?
+            qdict_get(qobject_to(QDict, qlist_entry_obj(e)), key) : NULL;
+
+        if (qobject_to(QBool, obj)) {
+            val = qbool_get_bool(qobject_to(QBool, obj));
+        } else if (obj) {
+            val = qnum_get_int(qobject_to(QNum, obj));
+        }
+    }
+    qobject_unref(resp);
+    return val;
+}
+
+/*
+ * The FM reaches an unbound DCD through the tunnel: Identify, region
+ * configuration, and capacity offered before any host is bound, which
+ * its host receives and accepts once it binds the device.
+ */
+static void test_tunnel_unbound_dcd(void)
+{
+    Fixture f;
+    CXLFMMailbox t3;
+    static const uint8_t config_req[4] = { 0, 0, 1, 0 };
+    uint8_t set[16] = { 0 };
+    uint8_t add[0x20 + 40] = { 0, 0, 2, 0 };
+    static const uint8_t list_req[12] = { 0, 0, 0, 0, 16 };
+    uint8_t one[24 + 40] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1 };
+    uint8_t out[512];
+    size_t len;
+    int dev;
+
+    stq_le_p(set + 4, 2 * 1024 * 1024);
+    stq_le_p(add + 4, 128 * 1024 * 1024);
+    stl_le_p(add + 0x1c, 1);
+    stq_le_p(add + 0x20 + 8, 128 * 1024 * 1024);
+    stq_le_p(one + 24 + 8, 128 * 1024 * 1024);
+
+    fixture_start(&f, SEED_SWITCH, "");
+    g_assert_cmphex(fm_tunnel(&f, 1, CXL_OP_IDENTIFY, NULL, 0, out, &len), ==,
+                    CXL_RC_SUCCESS);
+    g_assert_cmpuint(len, ==, 18);
+    g_assert_cmphex(ldl_le_p(out), ==, 0x0d938086);
+    g_assert_cmpuint(ldq_le_p(out + 8), ==, 100);
+    g_assert_cmphex(out[17], ==, 0x03);
+
+    /* Region 0: 256 MiB in 2 MiB blocks; set to what it supports */
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_GET_DC_REGION_CONFIG, config_req,
+                              sizeof(config_req), out, &len), ==,
+                    CXL_RC_SUCCESS);
+    g_assert_cmpuint(len, ==, 4 + 40 + 16);
+    g_assert_cmpuint(out[2], ==, 8);
+    g_assert_cmpuint(out[3], ==, 1);
+    g_assert_cmphex(ldq_le_p(out + 4 + 16), ==, 256 * 1024 * 1024);
+    g_assert_cmphex(ldq_le_p(out + 4 + 24), ==, 2 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_SET_DC_REGION_CONFIG, set,
+                              sizeof(set), out, &len), ==, CXL_RC_SUCCESS);
+    stq_le_p(set + 4, 4 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_SET_DC_REGION_CONFIG, set,
+                              sizeof(set), out, &len), ==,
+                    CXL_RC_INVALID_INPUT);
+    set[0] = 8;
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_SET_DC_REGION_CONFIG, set,
+                              sizeof(set), out, &len), ==,
+                    CXL_RC_INVALID_INPUT);
+
+    /* Offered while unbound: pending, nothing accepted */
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_ADD, add, sizeof(add), out,
+                              &len), ==, CXL_RC_SUCCESS);
+    g_assert_cmpint(port_query(&f, 2, "dc-pending-extents"), ==, 1);
+    g_assert_cmpint(port_query(&f, 2, "dc-extents"), ==, 0);
+    g_assert_false(port_query(&f, 2, "realized"));
+
+    /* Its host finds the offer when it binds the device, and takes it */
+    fm_bind(&f, 0, 2, 2);
+    os_hot_add(&f, "swport2");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport2"));
+    cxl_fm_mbox_init(&t3, &f.h, dev, 2);
+    host_dc_respond(&t3, 0, CXL_OP_ADD_DC_RESPONSE, 0, 128 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_EXTENT_LISTS, list_req,
+                              sizeof(list_req), out, &len), ==, 0);
+    cxl_fm_assert_bytes(out, len, one, sizeof(one));
+    g_assert_cmpint(port_query(&f, 2, "dc-pending-extents"), ==, 0);
+    g_assert_cmpint(port_query(&f, 2, "dc-extents"), ==, 1);
+
+    /* Unbound again, the device keeps its extent */
+    fm_unbind_start(&f, 0, 2, CXL_UNBIND_SURPRISE);
+    bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_EXTENT_LISTS, list_req,
+                              sizeof(list_req), out, &len), ==, 0);
+    cxl_fm_assert_bytes(out, len, one, sizeof(one));
     fixture_stop(&f);
 }
 
@@ -1250,6 +1302,8 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/bind-errors", test_bind_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/unbind-errors", test_unbind_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dcd", test_tunnel_dcd);
+    qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-unbound-dcd",
+                   test_tunnel_unbound_dcd);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
     qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);

@@ -184,6 +184,15 @@ static void test_misconfiguration(void)
                       "'static' is attached below vPPB 3 of VCS 1: devices "
                       "reach a VCS's vPPBs by an FM-API bind; give it "
                       "vcs=vcs0 and dsppb=");
+    /* A device on a port is created at start-up, every property checked */
+    assert_seed_fails("num-dc-regions=8,sn=101",
+                      "num-dc-regions=8,nosuch=1,sn=101",
+                      "Property 'cxl-type3.nosuch' not found");
+    assert_seed_fails("num-dc-regions=8,sn=101", "num-dc-regions=3,sn=101",
+                      "backend size is not multiple of region len");
+    assert_seed_fails("num-dc-regions=8,sn=101",
+                      "num-dc-regions=8,cdat=/nonexistent,sn=101",
+                      "CDAT: File read failed");
 }
 
 static void test_properties(void)
