@@ -26,6 +26,30 @@ from seed import seed_args  # noqa: E402
 
 TIMEOUT = 900
 
+# Scenarios on more than the seed topology: a switch property changed,
+# and options added ($DIR: the directory of the backing files).
+# f: an MLD of two 512 MiB LDs (1 GiB) on a fifth physical port.
+MLD_ARGS = [
+    "-object", "memory-backend-file,id=mld-mem,share=on,"
+    "mem-path=$DIR/mld.raw,size=1G",
+    "-object", "memory-backend-file,id=mld-lsa,share=on,"
+    "mem-path=$DIR/mld-lsa.raw,size=1M",
+    "-device", "cxl-type3,id=mld0,persistent-memdev=mld-mem,lsa=mld-lsa,"
+    "num-lds=2,sn=300,vcs=vcs0,dsppb=4",
+]
+TOPOLOGY = {"f": (("dsp-ppbs=4", "dsp-ppbs=5"), MLD_ARGS)}
+
+
+def scenario_args(scenario, workdir):
+    """The seed topology, as @scenario changes it"""
+    args = seed_args(workdir)
+    if scenario in TOPOLOGY:
+        (old, new), extra = TOPOLOGY[scenario]
+        args = [a.replace(old, new) if a.startswith("cxl-vcs-switch,")
+                else a for a in args]
+        args += [a.replace("$DIR", workdir) for a in extra]
+    return args
+
 
 STATUS = {"unbound": "unbound", "in progress": "in-progress",
           "bound": "bound"}
@@ -85,7 +109,8 @@ class Guest:
                    os.environ.get("CXL_GUEST_APPEND", ""))]
         # Extra QEMU options for debugging, e.g. "-trace cxl_mctp_*"
         args += os.environ.get("CXL_GUEST_QEMU_ARGS", "").split()
-        self.vm = qemu_machine(qbuild, args + seed_args(self.workdir),
+        self.vm = qemu_machine(qbuild,
+                               args + scenario_args(scenario, self.workdir),
                                os.path.join(self.workdir, "qmp.sock"), 60)
 
     def say(self, text):

@@ -7,13 +7,18 @@
  *   fmapi switch EID                 Identify Switch Device (5100h)
  *   fmapi ports EID PORT...          Get Physical Port State (5101h)
  *   fmapi vcs EID VCS...             Get Virtual CXL Switch Info (5200h)
- *   fmapi bind EID VCS VPPB PORT     Bind vPPB (5201h), waits for it
+ *   fmapi bind EID VCS VPPB PORT [LD]
+ *                                    Bind vPPB (5201h) of the SLD on PORT,
+ *                                    or of its LD LD; waits for it
  *   fmapi unbind EID VCS VPPB OPT    Unbind vPPB (5202h), waits for it
  *   fmapi tunnel EID PORT OPCODE [BYTE...]
  *                                    Tunnel Management Command (5300h):
  *                                    send command OPCODE with the given
  *                                    payload bytes to the device behind
  *                                    physical port PORT
+ *   fmapi tunnel-ld EID PORT LD OPCODE [BYTE...]
+ *                                    the same to LD LD of the MLD on
+ *                                    PORT, through its FM-owned LD
  *
  * FM-API command sets 51h-56h go on MCTP message type 7, the others on
  * type 8.  The kernel adds the message type byte to what a socket sends
@@ -26,6 +31,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -272,8 +278,12 @@ int main(int argc, char **argv)
 
             printf("port %u: %s, device %s, x%u, LTSSM %s\n", b[0],
                    b[1] < 5 ? states[b[1]] : "?",
-                   b[4] == 4 ? "type-3 SLD" : b[4] ? "other" : "none", b[7],
+                   b[4] == 4 ? "type-3 SLD" : b[4] == 5 ? "type-3 MLD" :
+                   b[4] ? "other" : "none", b[7],
                    b[11] == 4 ? "L0" : "down");
+            if (b[4] == 5) {
+                printf("  %u LDs\n", b[15]);
+            }
         }
         return report("Get Physical Port State", rc);
     }
@@ -297,10 +307,13 @@ int main(int argc, char **argv)
                 uint8_t *e = v + 4 + 4 * j;
 
                 printf("  vPPB %d: %s", j,
-                       e[0] == 2 ? "bound" : e[0] == 1 ? "in progress" :
+                       e[0] >= 2 ? "bound" : e[0] == 1 ? "in progress" :
                        "unbound");
                 if (e[0]) {
                     printf(" to port %u", e[1]);
+                }
+                if (e[0] == 3) {
+                    printf(" LD %u", e[2]);
                 }
                 printf("\n");
             }
@@ -308,9 +321,10 @@ int main(int argc, char **argv)
         }
         return report("Get Virtual CXL Switch Info", rc);
     }
-    if (!strcmp(argv[1], "bind") && n == 3) {
+    if (!strcmp(argv[1], "bind") && (n == 3 || n == 4)) {
+        unsigned ld = n == 4 ? NUM("LD", 6, 0xfffe) : 0xffff;
         uint8_t req[6] = { NUM("VCS", 3, 0xff), NUM("vPPB", 4, 0xff),
-                           NUM("port", 5, 0xff), 0, 0xff, 0xff };
+                           NUM("port", 5, 0xff), 0, ld & 0xff, ld >> 8 };
 
         rc = cci(eid, 0x5201, req, sizeof(req), out, &len);
         report("Bind vPPB", rc);
@@ -331,29 +345,53 @@ int main(int argc, char **argv)
         }
         return 1;
     }
-    if (!strcmp(argv[1], "tunnel") && n >= 2 && n < 200) {
-        /* Port, target type 0, size, then a whole CCI request message */
-        unsigned opcode = NUM("opcode", 4, 0xffff), pl = n - 2;
-        uint8_t req[4 + 12 + 200] = { NUM("port", 3, 0xff), 0,
-                                      (12 + pl) & 0xff, (12 + pl) >> 8,
-                                      0, 1, 0, opcode & 0xff, opcode >> 8,
-                                      pl & 0xff, pl >> 8, 0 };
+    if ((!strcmp(argv[1], "tunnel") && n >= 2 && n < 200) ||
+        (!strcmp(argv[1], "tunnel-ld") && n >= 3 && n < 180)) {
+        /*
+         * Port (or LD), target type 0, size, then a whole CCI request
+         * message; tunnel-ld puts one in the other
+         */
+        bool nested = !strcmp(argv[1], "tunnel-ld");
+        unsigned first = nested ? 6 : 5;
+        unsigned opcode = NUM("opcode", first - 1, 0xffff);
+        unsigned pl = n - (nested ? 3 : 2);
+        unsigned total = pl + (nested ? 16 : 0);
+        uint8_t req[4 + 12 + 16 + 200] = {
+            NUM("port", 3, 0xff), 0, (12 + total) & 0xff, (12 + total) >> 8,
+            0, 1, 0, nested ? 0x00 : opcode & 0xff, nested ? 0x53 : opcode >> 8,
+            total & 0xff, total >> 8, 0
+        };
+        uint8_t *msg = req + 16;
+        unsigned inner = 0;
 
-        for (unsigned i = 0; i < pl; i++) {
-            req[16 + i] = NUM("payload byte", 5 + i, 0xff);
+        if (nested) {
+            uint8_t inner[16] = { NUM("LD", 4, 0xff), 0, (12 + pl) & 0xff,
+                                  (12 + pl) >> 8, 0, 2, 0, opcode & 0xff,
+                                  opcode >> 8, pl & 0xff, pl >> 8, 0 };
+
+            memcpy(msg, inner, sizeof(inner));
+            msg += 16;
         }
-        rc = cci(eid, 0x5300, req, 16 + pl, out, &len);
-        if (!rc && len >= 16) {
-            unsigned inner = out[4 + 8] | out[4 + 9] << 8;
-
+        for (unsigned i = 0; i < pl; i++) {
+            msg[i] = NUM("payload byte", first + i, 0xff);
+        }
+        rc = cci(eid, 0x5300, req, 16 + total, out, &len);
+        if (!rc && nested && len >= 16 && (out[12] | out[13] << 8)) {
+            inner = out[12] | out[13] << 8;
+            printf("tunnel to LD %s: %s\n", argv[4], rc_name(inner));
+        } else if (!rc && len >= 16 + (nested ? 16 : 0)) {
+            uint8_t *rsp = out + (nested ? 16 : 0);
+            size_t rsp_len = len - (nested ? 16 : 0);
+            inner = rsp[4 + 8] | rsp[4 + 9] << 8;
             printf("tunnelled %04xh: %s (%u), %zu payload bytes:", opcode,
-                   rc_name(inner), inner, len - 16);
-            for (size_t i = 16; i < len; i++) {
-                printf(" %02x", out[i]);
+                   rc_name(inner), inner, rsp_len - 16);
+            for (size_t i = 16; i < rsp_len; i++) {
+                printf(" %02x", rsp[i]);
             }
             printf("\n");
         }
-        return report("Tunnel Management Command", rc);
+        /* Succeeded if the tunnelled command did too */
+        return report("Tunnel Management Command", rc) || inner;
     }
     fprintf(stderr, "fmapi: unknown command or arguments: %s\n", argv[1]);
     return 2;
