@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Startup time and memory of a large multi-VCS switch topology: 8 VCSs
 of 16 vPPBs each with 64 hidden endpoints, against the same topology
-without the endpoints.  Prints medians of several runs."""
+without the endpoints; and the memory of 64 realized cxl-type3 devices,
+each on a root port of its own, against the root ports alone.  Prints
+medians of several runs, and the cost of one device of each kind as the
+difference of the medians."""
 
 import os
 import statistics
@@ -37,11 +40,38 @@ def topology(endpoints):
                      "chassis=%d,slot=%d" % (p, v, v, p, v + 1, p + 1)]
     args += ["-device", "cxl-switch-mailbox-cci,bus=rp0,addr=0.3,"
              "target=vcs0"]
+    args += backends()
     for e in range(ENDPOINTS if endpoints else 0):
-        args += ["-object", "memory-backend-ram,id=mem%d,size=256M" % e,
-                 "-object", "memory-backend-ram,id=lsa%d,size=1M" % e,
-                 "-device", "cxl-type3,persistent-memdev=mem%d,lsa=lsa%d,"
+        args += ["-device", "cxl-type3,persistent-memdev=mem%d,lsa=lsa%d,"
                  "id=ep%d,vcs=vcs0,dsppb=%d" % (e, e, e, e)]
+    return args
+
+
+def backends():
+    """The devices' memory, in both topologies compared: what a device
+    costs is the device's"""
+    args = []
+    for e in range(ENDPOINTS):
+        args += ["-object", "memory-backend-ram,id=mem%d,size=256M" % e,
+                 "-object", "memory-backend-ram,id=lsa%d,size=1M" % e]
+    return args
+
+
+def realized_topology(endpoints):
+    """64 root ports below 8 CXL host bridges, each with a device"""
+    args = ["-machine", "q35,cxl=on", "-accel", "qtest",
+            "-nodefaults", "-m", "512M"] + backends()
+    per_bridge = ENDPOINTS // VCSS
+    for b in range(VCSS):
+        args += ["-device", "pxb-cxl,bus_nr=%d,bus=pcie.0,id=cxl.%d"
+                 % (10 + 20 * b, b)]
+        for r in range(per_bridge):
+            e = b * per_bridge + r
+            args += ["-device", "cxl-rp,port=%d,bus=cxl.%d,id=rp%d,"
+                     "chassis=%d,slot=%d" % (r, b, e, b + 1, r)]
+            if endpoints:
+                args += ["-device", "cxl-type3,persistent-memdev=mem%d,"
+                         "lsa=lsa%d,id=ep%d,bus=rp%d" % (e, e, e, e)]
     return args
 
 
@@ -51,6 +81,27 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def measure_realized(qbuild, endpoints):
+    """Median RSS in KiB of realized_topology(@endpoints)"""
+    rss = []
+    for _ in range(RUNS):
+        with tempfile.TemporaryDirectory(prefix="cxl-bench-") as tmp:
+            vm = qemu_machine(qbuild, realized_topology(endpoints),
+                              os.path.join(tmp, "qmp.sock"), 30)
+            with vm:
+                vm.launch()
+                devices = [d for d in vm.cmd("qom-list",
+                                             path="/machine/peripheral")
+                           if d["name"].startswith("ep")]
+                if len(devices) != (ENDPOINTS if endpoints else 0):
+                    raise SystemExit("unexpected topology: %d devices"
+                                     % len(devices))
+                # Let start-up's transient allocations settle
+                time.sleep(0.5)
+                rss.append(rss_kib(vm.get_pid()))
+    return statistics.median(rss)
 
 
 def measure(qbuild, endpoints):
@@ -64,6 +115,7 @@ def measure(qbuild, endpoints):
                 vm.launch()
                 switches = vm.cmd("query-cxl-vcs")
                 times.append(time.monotonic() - start)
+                time.sleep(0.5)
                 rss.append(rss_kib(vm.get_pid()))
         hidden = sum(p["present"] and p["state"] == "unbound"
                      for p in switches[0]["ports"])
@@ -86,6 +138,14 @@ def main():
     print("cost of %d hidden endpoints: %+.0f ms, %+.1f MiB (medians of %d)"
           % (ENDPOINTS, with_ep[0] - without[0], with_ep[1] - without[1],
              RUNS))
+    realized = measure_realized(sys.argv[1], True)
+    ports = measure_realized(sys.argv[1], False)
+    print("RSS, %d root ports with a realized cxl-type3 each: %.1f MiB; "
+          "without: %.1f MiB" % (ENDPOINTS, realized / 1024, ports / 1024))
+    print("memory per device: realized %.0f KiB (target 1024), "
+          "unbound %.0f KiB (target 64)"
+          % ((realized - ports) / ENDPOINTS,
+             (with_ep[1] - without[1]) * 1024 / ENDPOINTS))
 
 
 if __name__ == "__main__":
