@@ -14,7 +14,9 @@
  *  - the device's MSI-X messages are written through the function's
  *    bus master address space, to its host;
  *  - a reset of the function resets the device;
- *  - HDM decode finds the device through cxl_vcs_function_target().
+ *  - HDM decode finds the device through cxl_vcs_function_target(), and
+ *    so does the direct mapping of its memory (cxl-direct-map.c), which
+ *    goes when the function does.
  *
  * Unbinding removes the function; the device, and everything it holds,
  * stays where it is until it is bound again, to any host.
@@ -31,6 +33,7 @@
 #include "hw/pci/msi.h"
 #include "hw/qdev-properties.h"
 #include "hw/cxl/cxl.h"
+#include "hw/cxl/cxl_direct_map.h"
 #include "cxl-vcs.h"
 
 #define TYPE_CXL_VCS_FUNCTION "cxl-vcs-function"
@@ -40,6 +43,7 @@ struct CXLVCSFunction {
     PCIDevice parent_obj;
 
     PCIDevice *target;      /* the device presented; set before realize */
+    bool leaving;           /* being unrealized: it presents nothing */
     MemoryRegion bars[PCI_NUM_REGIONS];
 };
 
@@ -138,7 +142,12 @@ static void cxl_vcs_function_realize(PCIDevice *d, Error **errp)
 
 static void cxl_vcs_function_exit(PCIDevice *d)
 {
-    g_hash_table_remove(cxl_vcs_functions, CXL_VCS_FUNCTION(d)->target);
+    CXLVCSFunction *f = CXL_VCS_FUNCTION(d);
+
+    g_hash_table_remove(cxl_vcs_functions, f->target);
+    /* The host no longer reaches the device's memory, not even as RAM */
+    f->leaving = true;
+    cxl_direct_map_update();
 }
 
 /* A reset from the host (a hot or secondary bus reset) reaches the device */
@@ -152,7 +161,7 @@ PCIDevice *cxl_vcs_function_target(PCIDevice *d)
     CXLVCSFunction *f = (CXLVCSFunction *)
         object_dynamic_cast(OBJECT(d), TYPE_CXL_VCS_FUNCTION);
 
-    return f ? f->target : NULL;
+    return f && !f->leaving ? f->target : NULL;
 }
 
 PCIDevice *cxl_vcs_function_add(PCIDevice *target, PCIBus *bus, Error **errp)

@@ -1,0 +1,277 @@
+/*
+ * CXL fixed memory windows: direct mapping of non-interleaved decode
+ *
+ * A fixed memory window decodes every access through its MMIO callbacks:
+ * the host bridge's, the switch's and the device's HDM decoders, then the
+ * device's memory.  Where all of them are 1-way (the window has one
+ * target and every committed decoder on the path has one), a range of
+ * the window is the device's memory, byte for byte from some DPA on: an
+ * alias of the device's memory backend placed over the window, so that
+ * the CPU reaches it as RAM (TCG's fast path; a KVM memory slot).
+ *
+ * The aliases are rebuilt from the decoders' state whenever it may have
+ * changed, within one memory transaction, so no CPU sees a range mapped
+ * to a device that no longer decodes it: an unbound device's host falls
+ * back to the MMIO decode, which finds no target.  Dynamic capacity is
+ * mapped extent by extent, as the host has accepted it; an LD of a
+ * multi-logical device maps its own part of the MLD's memory.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/range.h"
+#include "hw/qdev-core.h"
+#include "hw/pci/pci_bridge.h"
+#include "hw/pci/pci_host.h"
+#include "hw/pci/pcie_port.h"
+#include "hw/cxl/cxl.h"
+#include "hw/cxl/cxl_direct_map.h"
+#include "hw/cxl/cxl_vcs_switch.h"
+#include "system/hostmem.h"
+#include "trace.h"
+
+/* One mapped range: an alias of device memory over a window */
+typedef struct CXLDirectMap {
+    MemoryRegion alias;
+    CXLFixedWindow *fw;
+    QLIST_ENTRY(CXLDirectMap) next;
+} CXLDirectMap;
+
+static QLIST_HEAD(, CXLDirectMap) cxl_direct_maps =
+    QLIST_HEAD_INITIALIZER(cxl_direct_maps);
+
+/* A committed 1-way HDM decoder of @cache_mem: its range and target */
+typedef struct CXLDecoder {
+    uint64_t base, size;
+    uint8_t target;
+} CXLDecoder;
+
+static bool cxl_decoder_1way(uint32_t *cache_mem, int i, CXLDecoder *dec)
+{
+    int inc = R_CXL_HDM_DECODER1_BASE_LO - R_CXL_HDM_DECODER0_BASE_LO;
+    uint32_t ctrl = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_CTRL + i * inc);
+
+    if (!FIELD_EX32(ctrl, CXL_HDM_DECODER0_CTRL, COMMITTED) ||
+        FIELD_EX32(ctrl, CXL_HDM_DECODER0_CTRL, IW)) {
+        return false;
+    }
+    dec->base = (ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_BASE_LO + i * inc) &
+                 0xf0000000) |
+                (uint64_t)ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_BASE_HI +
+                                   i * inc) << 32;
+    dec->size = (ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_SIZE_LO + i * inc) &
+                 0xf0000000) |
+                (uint64_t)ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_SIZE_HI +
+                                   i * inc) << 32;
+    dec->target = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_TARGET_LIST_LO +
+                           i * inc) & 0xff;
+    return dec->size != 0;
+}
+
+static unsigned cxl_decoder_count(uint32_t *cache_mem)
+{
+    uint32_t cap = ldl_le_p(cache_mem + R_CXL_HDM_DECODER_CAPABILITY);
+
+    return cxl_decoder_count_dec(FIELD_EX32(cap, CXL_HDM_DECODER_CAPABILITY,
+                                            DECODER_COUNT));
+}
+
+/* [*@lob, *@upb) narrowed to @dec's range; false if nothing is left */
+static bool cxl_narrow(uint64_t *lob, uint64_t *upb, const CXLDecoder *dec)
+{
+    *lob = MAX(*lob, dec->base);
+    *upb = MIN(*upb, dec->base + dec->size);
+    return *lob < *upb;
+}
+
+/* Map @size bytes of @mr from @offset at @hpa of @fw */
+static void cxl_direct_map_add(CXLFixedWindow *fw, uint64_t hpa,
+                               MemoryRegion *mr, uint64_t offset,
+                               uint64_t size)
+{
+    CXLDirectMap *m = g_new0(CXLDirectMap, 1);
+
+    m->fw = fw;
+    memory_region_init_alias(&m->alias, OBJECT(fw), "cxl-direct-map", mr,
+                             offset, size);
+    /* Over the window's MMIO decode */
+    memory_region_add_subregion_overlap(&fw->mr, hpa - fw->base, &m->alias,
+                                        1);
+    QLIST_INSERT_HEAD(&cxl_direct_maps, m, next);
+    trace_cxl_direct_map(fw->index, hpa, size, memory_region_name(mr),
+                         offset);
+}
+
+/*
+ * The part of [@dpa, @dpa + @len) of @ct3d at @hpa that is backed by
+ * @mr, whose memory is DPA [@mr_dpa, @mr_dpa + its size)
+ */
+static void cxl_direct_map_part(CXLFixedWindow *fw, uint64_t hpa,
+                                uint64_t dpa, uint64_t len,
+                                MemoryRegion *mr, uint64_t mr_dpa,
+                                uint64_t mr_len)
+{
+    uint64_t lob = MAX(dpa, mr_dpa), upb = MIN(dpa + len, mr_dpa + mr_len);
+
+    if (lob < upb) {
+        cxl_direct_map_add(fw, hpa + (lob - dpa), mr, lob - mr_dpa,
+                           upb - lob);
+    }
+}
+
+/* HPA [@lob, @upb) of @fw reaches @ct3d: map what its decoders map 1:1 */
+static void cxl_direct_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
+                                  uint64_t lob, uint64_t upb)
+{
+    uint32_t *cache_mem = ct3d->cxl_cstate.crb.cache_mem_registers;
+    uint64_t vmem = ct3d->cxl_dstate.vmem_size;
+    uint64_t pmem = ct3d->cxl_dstate.pmem_size;
+
+    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
+        uint64_t l = lob, u = upb, dpa;
+        CXLDecoder dec;
+        CXLDCExtent *ext;
+
+        if (!cxl_decoder_1way(cache_mem, i, &dec) ||
+            !cxl_narrow(&l, &u, &dec) || !cxl_type3_dpa(ct3d, l, &dpa)) {
+            continue;
+        }
+        if (ct3d->hostvmem) {
+            cxl_direct_map_part(fw, l, dpa, u - l,
+                host_memory_backend_get_memory(ct3d->hostvmem), 0, vmem);
+        }
+        if (ct3d->hostpmem) {
+            cxl_direct_map_part(fw, l, dpa, u - l,
+                host_memory_backend_get_memory(ct3d->hostpmem), vmem, pmem);
+        }
+        /* Dynamic capacity: what the host has accepted */
+        QTAILQ_FOREACH(ext, &ct3d->dc.extents, node) {
+            MemoryRegion *dc = host_memory_backend_get_memory(ct3d->dc.host_dc);
+            uint64_t e_lob = MAX(dpa, ext->start_dpa);
+            uint64_t e_upb = MIN(dpa + (u - l), ext->start_dpa + ext->len);
+
+            if (e_lob < e_upb) {
+                cxl_direct_map_add(fw, l + (e_lob - dpa), dc,
+                                   e_lob - (vmem + pmem), e_upb - e_lob);
+            }
+        }
+    }
+}
+
+/* The type-3 device a host sees below @port, if any */
+static CXLType3Dev *cxl_direct_map_type3(PCIDevice *d)
+{
+    if (d && cxl_vcs_function_target(d)) {
+        d = cxl_vcs_function_target(d);
+    }
+    return d ? (CXLType3Dev *)object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3) :
+               NULL;
+}
+
+/* HPA [@lob, @upb) of @fw goes to root port @rp: follow it down */
+static void cxl_direct_map_port(CXLFixedWindow *fw, PCIDevice *rp,
+                                uint64_t lob, uint64_t upb)
+{
+    PCIDevice *d = rp ? pci_bridge_get_sec_bus(PCI_BRIDGE(rp))->devices[0] :
+                        NULL;
+    CXLComponentState *usp;
+    uint32_t *cache_mem;
+
+    if (cxl_direct_map_type3(d)) {
+        cxl_direct_map_device(fw, cxl_direct_map_type3(d), lob, upb);
+        return;
+    }
+    if (!d || !object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
+        return;
+    }
+    usp = cxl_usp_to_cstate(CXL_USP(d));
+    cache_mem = usp->crb.cache_mem_registers;
+    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
+        uint64_t l = lob, u = upb;
+        CXLDecoder dec;
+        PCIDevice *dsp, *ep;
+
+        if (!cxl_decoder_1way(cache_mem, i, &dec) ||
+            !cxl_narrow(&l, &u, &dec)) {
+            continue;
+        }
+        dsp = pcie_find_port_by_pn(pci_bridge_get_sec_bus(PCI_BRIDGE(d)),
+                                   dec.target);
+        ep = dsp ? pci_bridge_get_sec_bus(PCI_BRIDGE(dsp))->devices[0] :
+                   NULL;
+        if (cxl_direct_map_type3(ep)) {
+            cxl_direct_map_device(fw, cxl_direct_map_type3(ep), l, u);
+        }
+    }
+}
+
+static void cxl_direct_map_window(CXLFixedWindow *fw)
+{
+    PCIHostState *hb;
+    CXLComponentState *hb_cstate;
+    uint32_t *cache_mem;
+
+    /* An interleaved window is decoded access by access */
+    if (fw->no_direct_map || fw->num_targets != 1 || !fw->target_hbs[0]) {
+        return;
+    }
+    hb = PCI_HOST_BRIDGE(fw->target_hbs[0]->cxl_host_bridge);
+    if (!hb || !hb->bus || !pci_bus_is_cxl(hb->bus)) {
+        return;
+    }
+    if (cxl_get_hb_passthrough(hb)) {
+        cxl_direct_map_port(fw, pcie_find_port_first(hb->bus), fw->base,
+                            fw->base + fw->size);
+        return;
+    }
+    hb_cstate = cxl_get_hb_cstate(hb);
+    if (!hb_cstate) {
+        return;
+    }
+    cache_mem = hb_cstate->crb.cache_mem_registers;
+    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
+        uint64_t lob = fw->base, upb = fw->base + fw->size;
+        CXLDecoder dec;
+
+        if (cxl_decoder_1way(cache_mem, i, &dec) &&
+            cxl_narrow(&lob, &upb, &dec)) {
+            cxl_direct_map_port(fw, pcie_find_port_by_pn(hb->bus, dec.target),
+                                lob, upb);
+        }
+    }
+}
+
+static int cxl_direct_map_one(Object *obj, void *opaque)
+{
+    CXLFixedWindow *fw = (CXLFixedWindow *)
+        object_dynamic_cast(obj, TYPE_CXL_FMW);
+
+    if (fw && memory_region_size(&fw->mr)) {
+        cxl_direct_map_window(fw);
+    }
+    return 0;
+}
+
+void cxl_direct_map_update(void)
+{
+    CXLDirectMap *m, *next;
+
+    /* Until the machine is ready, nothing is committed */
+    if (!phase_check(PHASE_MACHINE_READY)) {
+        return;
+    }
+    memory_region_transaction_begin();
+    QLIST_FOREACH_SAFE(m, &cxl_direct_maps, next, next) {
+        QLIST_REMOVE(m, next);
+        memory_region_del_subregion(&m->fw->mr, &m->alias);
+        /* Aliases may go at any time; the memory with the region */
+        OBJECT(&m->alias)->free = g_free;
+        object_unparent(OBJECT(&m->alias));
+    }
+    object_child_foreach_recursive(object_get_root(), cxl_direct_map_one,
+                                   NULL);
+    memory_region_transaction_commit();
+}
