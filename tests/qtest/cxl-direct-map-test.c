@@ -1,0 +1,357 @@
+/*
+ * QTest for the direct mapping of CXL memory into the fixed memory
+ * windows: a device decoded without interleaving is RAM in its host's
+ * window, and is no longer the moment it leaves that host (each unbind
+ * option, PERST#, decoder uncommit); the data is the same through the
+ * mapping and through the windows' MMIO decode.
+ *
+ * The host's part (HDM decoders of the host bridge, the switch's upstream
+ * port and the device, committed as an OS does) is played by the test on
+ * the seed topology: cxl-ep1 (256 MiB of persistent memory) bound to
+ * VCS 0 or VCS 1, each behind a host bridge of its own with a window of
+ * its own.
+ *
+ * Copyright (c) 2026 The QEMU CXL fabric project
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "cxl-vcs-fixture.h"
+
+#define EP_SIZE (256 * 1024 * 1024)
+#define PATTERN_OFFSET 0x1000
+#define PATTERN 0x0123456789abcdefULL
+
+/* CXL.cache/mem registers follow the first 4 KiB of a component block */
+#define CACHE_MEM 0x1000
+#define CXL_CAP_ID_HDM 5
+/* HDM Decoder Capability: global control, then 32 bytes per decoder */
+#define HDM_GLOBAL_CTRL 0x4
+#define HDM_GLOBAL_ENABLE 0x2
+#define HDM_DECODER(n) (0x10 + (n) * 0x20)
+#define HDM_CTRL 0x10
+#define HDM_CTRL_COMMIT (1 << 9)
+#define HDM_CTRL_COMMITTED (1 << 10)
+
+/* An HMP command's output lines */
+static gchar **hmp_lines(QTestState *qts, const char *cmd)
+{
+    g_autofree char *out = qtest_hmp(qts, "%s", cmd);
+
+    return g_strsplit(out, "\n", -1);
+}
+
+/* Start of the @nth memory region named @name in the memory tree */
+static uint64_t mtree_start(QTestState *qts, const char *name, int nth)
+{
+    g_auto(GStrv) lines = hmp_lines(qts, "info mtree");
+    g_autofree char *suffix = g_strdup_printf("): %s", name);
+
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_suffix(g_strstrip(*l), suffix) && nth-- == 0) {
+            return g_ascii_strtoull(*l, NULL, 16);
+        }
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * Whether the machine's flattened memory view has RAM at @addr: the
+ * window's MMIO decode is "i/o"
+ */
+static bool flat_ram_at(QTestState *qts, uint64_t addr)
+{
+    g_auto(GStrv) lines = hmp_lines(qts, "info mtree -f");
+    bool in_memory = false;
+
+    for (char **l = lines; *l; l++) {
+        uint64_t start, end;
+        char *dash;
+
+        if (g_str_has_prefix(*l, "FlatView") ||
+            g_str_has_prefix(*l, " AS \"")) {
+            in_memory = in_memory || strstr(*l, "AS \"memory\"");
+            continue;
+        }
+        dash = strchr(*l, '-');
+        if (!in_memory || !dash) {
+            continue;
+        }
+        start = g_ascii_strtoull(*l, NULL, 16);
+        end = g_ascii_strtoull(dash + 1, NULL, 16);
+        if (addr >= start && addr <= end) {
+            return strstr(*l, "ram)") != NULL;
+        }
+    }
+    return false;
+}
+
+/* The HDM Decoder Capability of the component registers at @regs */
+static uint64_t hdm_regs(QTestState *qts, uint64_t regs)
+{
+    uint64_t cm = regs + CACHE_MEM;
+    uint32_t hdr = qtest_readl(qts, cm);
+
+    for (unsigned i = 1; i <= hdr >> 24; i++) {
+        uint32_t cap = qtest_readl(qts, cm + 4 * i);
+
+        if ((cap & 0xffff) == CXL_CAP_ID_HDM) {
+            return cm + (cap >> 20);
+        }
+    }
+    g_assert_not_reached();
+}
+
+/* Commit (or uncommit) decoder @n: @base + @size, 1-way to @target */
+static void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                         uint64_t size, uint8_t target, bool commit)
+{
+    uint64_t hdm = hdm_regs(qts, regs), d = hdm + HDM_DECODER(n);
+
+    qtest_writel(qts, hdm + HDM_GLOBAL_CTRL, HDM_GLOBAL_ENABLE);
+    qtest_writel(qts, d + 0x0, base);
+    qtest_writel(qts, d + 0x4, base >> 32);
+    qtest_writel(qts, d + 0x8, size);
+    qtest_writel(qts, d + 0xc, size >> 32);
+    qtest_writel(qts, d + 0x14, target);
+    qtest_writel(qts, d + 0x18, 0);
+    qtest_writel(qts, d + HDM_CTRL, commit ? HDM_CTRL_COMMIT : 0);
+    g_assert_cmpint(!!(qtest_readl(qts, d + HDM_CTRL) & HDM_CTRL_COMMITTED),
+                    ==, commit);
+}
+
+static void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
+                       uint64_t size, uint8_t target, bool commit)
+{
+    hdm_commit_n(qts, regs, 0, base, size, target, commit);
+}
+
+typedef struct Host {
+    const char *usp;        /* the VCS's upstream port */
+    const char *vppb;       /* vPPB 0 of the VCS */
+    int index;              /* its host bridge and window */
+} Host;
+
+static const Host hosts[] = {
+    { "us0", "swport0", 0 },
+    { "us1", "swport4", 1 },
+};
+
+static uint64_t window(Fixture *f, const Host *h)
+{
+    return mtree_start(f->qts, "cxl-fixed-memory-region", h->index);
+}
+
+/* cxl-ep1 bound to @vcs, and the host's decoders committed to it */
+static int host_decode(Fixture *f, uint8_t vcs)
+{
+    const Host *h = &hosts[vcs];
+    uint64_t base = window(f, h);
+    int dev;
+
+    fm_bind(f, vcs, 0, 0);
+    os_hot_add(f, h->vppb);
+    dev = cxl_fm_enumerate_slot(&f->h, cxl_fm_find_id(&f->h, h->vppb));
+    /*
+     * Both host bridges decode the window with decoder @h->index: each
+     * sees only its own window's accesses (and the memory tree does not
+     * say which register block is whose)
+     */
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit_n(f->qts, mtree_start(f->qts, "pxb-cxl-host", i),
+                     h->index, base, EP_SIZE, 0, true);
+    }
+    hdm_commit(f->qts, cxl_fm_bar(&f->h, cxl_fm_find_id(&f->h, h->usp), 0),
+               base, EP_SIZE, 0, true);
+    hdm_commit(f->qts, cxl_fm_bar(&f->h, dev, 0), base, EP_SIZE, 0, true);
+    return dev;
+}
+
+/* What cxl-ep1's backing file holds at @offset */
+static uint64_t file_at(Fixture *f, uint64_t offset)
+{
+    g_autofree char *path = g_build_filename(f->dir, "t3_cxl1.raw", NULL);
+    uint64_t val = 0;
+    int fd = open(path, O_RDONLY);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, &val, sizeof(val), offset), ==, sizeof(val));
+    close(fd);
+    return le64_to_cpu(val);
+}
+
+/* Bound to VCS 0 and decoded: RAM in the window, the device's memory */
+static void mapped_expect(Fixture *f, uint64_t base)
+{
+    g_assert_true(flat_ram_at(f->qts, base));
+    g_assert_true(flat_ram_at(f->qts, base + EP_SIZE - 1));
+    g_assert_false(flat_ram_at(f->qts, base + EP_SIZE));
+}
+
+/* Gone from its old host: no RAM there, reads 0, writes dropped */
+static void unmapped_expect(Fixture *f, uint64_t base)
+{
+    g_assert_false(flat_ram_at(f->qts, base));
+    g_assert_cmphex(qtest_readq(f->qts, base + PATTERN_OFFSET), ==, 0);
+    qtest_writeq(f->qts, base + PATTERN_OFFSET, ~PATTERN);
+    g_assert_cmphex(file_at(f, PATTERN_OFFSET), ==, PATTERN);
+}
+
+static void rebind_expect(Fixture *f)
+{
+    uint64_t base = window(f, &hosts[1]);
+
+    host_decode(f, 1);
+    mapped_expect(f, base);
+    g_assert_cmphex(qtest_readq(f->qts, base + PATTERN_OFFSET), ==, PATTERN);
+}
+
+static void start_mapped(Fixture *f, uint64_t *base)
+{
+    fixture_start(f, SEED_SWITCH, "");
+    *base = window(f, &hosts[0]);
+    g_assert_false(flat_ram_at(f->qts, *base));
+    host_decode(f, 0);
+    mapped_expect(f, *base);
+    qtest_writeq(f->qts, *base + PATTERN_OFFSET, PATTERN);
+    g_assert_cmphex(file_at(f, PATTERN_OFFSET), ==, PATTERN);
+    g_assert_cmphex(qtest_readq(f->qts, *base + PATTERN_OFFSET), ==, PATTERN);
+}
+
+/* Each unbind option removes the mapping; the other host gets the data */
+static void test_unbind(const void *opaque)
+{
+    uint8_t option = GPOINTER_TO_UINT(opaque);
+    Fixture f;
+    uint64_t base;
+
+    start_mapped(&f, &base);
+    fm_unbind_start(&f, 0, 0, option);
+    if (option != CXL_UNBIND_SURPRISE) {
+        /* The host still has the device until it powers the slot off */
+        mapped_expect(&f, base);
+        cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport0"), false);
+    }
+    bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
+    unmapped_expect(&f, base);
+    rebind_expect(&f);
+    fixture_stop(&f);
+}
+
+/* PERST# resets the device: its decoders, and so the mapping, go */
+static void test_perst(void)
+{
+    static const uint8_t assert_perst[] = { 0, 0 };
+    Fixture f;
+    uint64_t base;
+
+    start_mapped(&f, &base);
+    fm_expect_rc(&f, CXL_OP_PORT_CONTROL, assert_perst, sizeof(assert_perst),
+                 CXL_RC_SUCCESS);
+    unmapped_expect(&f, base);
+    fixture_stop(&f);
+}
+
+/* Uncommitting any decoder on the path removes it; committing restores */
+static void test_uncommit(void)
+{
+    Fixture f;
+    uint64_t base, usp;
+    int dev;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    dev = host_decode(&f, 0);
+    usp = cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0);
+    mapped_expect(&f, base);
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, dev, 0), base, EP_SIZE, 0, false);
+    g_assert_false(flat_ram_at(f.qts, base));
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, dev, 0), base, EP_SIZE, 0, true);
+    mapped_expect(&f, base);
+    hdm_commit(f.qts, usp, base, EP_SIZE, 0, false);
+    g_assert_false(flat_ram_at(f.qts, base));
+    /* Decoders on the way that do not overlap map nothing */
+    hdm_commit(f.qts, usp, base + EP_SIZE, EP_SIZE, 0, true);
+    g_assert_false(flat_ram_at(f.qts, base));
+    g_assert_false(flat_ram_at(f.qts, base + EP_SIZE));
+    hdm_commit(f.qts, usp, base, EP_SIZE, 0, true);
+    mapped_expect(&f, base);
+    fixture_stop(&f);
+}
+
+/* The path of the window @index in QOM */
+static char *fmw_path(Fixture *f, int index)
+{
+    QDict *resp = qtest_qmp(f->qts, "{'execute': 'qom-list', 'arguments': "
+                            "{'path': '/machine/unattached'}}");
+    QListEntry *e;
+    char *path = NULL;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(p, "type"), "child<cxl-fmw>") &&
+            index-- == 0) {
+            path = g_strdup_printf("/machine/unattached/%s",
+                                   qdict_get_str(p, "name"));
+        }
+    }
+    qobject_unref(resp);
+    g_assert_nonnull(path);
+    return path;
+}
+
+static void set_direct_map(Fixture *f, const char *path, bool on)
+{
+    qobject_unref(qtest_qmp_assert_success_ref(f->qts,
+        "{'execute': 'qom-set', 'arguments': {'path': %s, "
+        "'property': 'x-direct-map', 'value': %i}}", path, on));
+}
+
+/*
+ * What is written through the mapping reads back through the window's
+ * MMIO decode, and the reverse
+ */
+static void test_mmio_agrees(void)
+{
+    g_autofree char *path = NULL;
+    Fixture f;
+    uint64_t base;
+
+    start_mapped(&f, &base);
+    path = fmw_path(&f, 0);
+    set_direct_map(&f, path, false);
+    g_assert_false(flat_ram_at(f.qts, base));
+    g_assert_cmphex(qtest_readq(f.qts, base + PATTERN_OFFSET), ==, PATTERN);
+    qtest_writeq(f.qts, base + PATTERN_OFFSET + 8, ~PATTERN);
+    set_direct_map(&f, path, true);
+    mapped_expect(&f, base);
+    g_assert_cmphex(qtest_readq(f.qts, base + PATTERN_OFFSET + 8), ==,
+                    ~PATTERN);
+    g_assert_cmphex(file_at(&f, PATTERN_OFFSET + 8), ==, ~PATTERN);
+    fixture_stop(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/unbind-wait-link-down",
+                        GUINT_TO_POINTER(CXL_UNBIND_WAIT_LINK_DOWN),
+                        test_unbind);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/unbind-managed",
+                        GUINT_TO_POINTER(CXL_UNBIND_MANAGED), test_unbind);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/unbind-surprise",
+                        GUINT_TO_POINTER(CXL_UNBIND_SURPRISE), test_unbind);
+    qtest_add_func("/cxl-vcs-switch/direct-map/perst", test_perst);
+    qtest_add_func("/cxl-vcs-switch/direct-map/uncommit", test_uncommit);
+    qtest_add_func("/cxl-vcs-switch/direct-map/mmio-agrees",
+                   test_mmio_agrees);
+    return g_test_run();
+}
+
+
