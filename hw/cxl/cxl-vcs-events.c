@@ -5,8 +5,8 @@
  *
  * The records go to the switch's own event logs, which all its CCIs
  * share; upstream's Events commands read and clear them.  When a log
- * gains its first record and its interrupt is enabled, every transport
- * that can signal is told.
+ * gains its first record, each CCI's transport signals it if the FM
+ * asked that transport to (cxl_cci_event_policy_signal()).
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -84,15 +84,12 @@ static void cxl_vcs_event_insert(CXLVCSSwitch *s, CXLEventLogType log,
     hdr->flags[0] = log == CXL_EVENT_TYPE_INFO ? CXL_EVENT_SEVERITY_INFO :
                                                  CXL_EVENT_SEVERITY_WARN;
     trace_cxl_vcs_event(cxl_vcs_id(s), log, uuid == &cxl_vcs_event_uuid);
-    /* The log was empty: signal it where the FM asked for that */
-    if (!cxl_event_insert(&s->events, log, record) ||
-        !s->events.event_logs[log].irq_enabled) {
+    /* The log was empty: each transport signals it if asked to */
+    if (!cxl_event_insert(&s->events, log, record)) {
         return;
     }
     CXL_VCS_FOREACH_CCI(c, s) {
-        if (c->transport.event_notify) {
-            c->transport.event_notify(c->transport.opaque, log);
-        }
+        cxl_cci_event_policy_signal(&c->events, log);
     }
 }
 

@@ -620,20 +620,18 @@ CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
     CXLVCSCCI *c = g_new0(CXLVCSCCI, 1);
 
     c->sw = s;
-    c->transport = *t;
+    cxl_cci_event_policy_init(&c->events, t);
     cxl_initialize_switch_cci(&c->cci, intf, &cxl_vcs_cci_ops, &s->events,
                               payload_max);
     cxl_add_cci_commands(&c->cci, cxl_cmd_set_vcs, payload_max);
-    /* Get Event Interrupt Policy reports the vectors it signals on */
-    if (t->event_vector >= 0) {
-        for (int i = 0; i < CXL_EVENT_TYPE_MAX; i++) {
-            /* Dynamic Capacity would share the informational vector */
-            s->events.event_logs[i].irq_vec = t->event_vector +
-                (i == CXL_EVENT_TYPE_DYNAMIC_CAP ? CXL_EVENT_TYPE_INFO : i);
-        }
-    }
+    cxl_cci_event_policy_add_commands(&c->cci, t, payload_max);
     QTAILQ_INSERT_TAIL(&s->ccis, c, next);
     return &c->cci;
+}
+
+CXLCCIEventPolicy *cxl_vcs_cci_event_policy(CXLCCI *cci)
+{
+    return &container_of(cci, CXLVCSCCI, cci)->events;
 }
 
 void cxl_vcs_close_cci(CXLCCI *cci)

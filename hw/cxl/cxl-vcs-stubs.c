@@ -52,6 +52,11 @@ void cxl_vcs_close_cci(CXLCCI *cci)
     g_assert_not_reached();
 }
 
+CXLCCIEventPolicy *cxl_vcs_cci_event_policy(CXLCCI *cci)
+{
+    g_assert_not_reached();
+}
+
 CxlVcsSwitchInfoList *qmp_query_cxl_vcs(Error **errp)
 {
     return NULL;

@@ -113,7 +113,7 @@ typedef struct CXLVCSCommand {
 typedef struct CXLVCSCCI {
     CXLCCI cci;
     CXLVCSSwitch *sw;
-    CXLCCITransport transport;
+    CXLCCIEventPolicy events;   /* how its transport signals the logs */
     QTAILQ_ENTRY(CXLVCSCCI) next;
 } CXLVCSCCI;
 

@@ -1140,6 +1140,8 @@ static void test_event_interrupts(void)
     static const uint8_t info_msi[4] = { 0x01 };
     /* vector 4, MSI/MSI-X */
     static const uint8_t info_msi_4[5] = { 0x41 };
+    static const uint8_t info_dcd_msi[5] = { 0x01, 0, 0, 0, 0x01 };
+    static const uint8_t info_dcd_msi_4[5] = { 0x41, 0, 0, 0, 0x41 };
     static const uint8_t info_fw[4] = { 0x02 };
     /* informational by MSI/MSI-X, dynamic capacity by a reserved mode */
     static const uint8_t dcd_reserved[5] = { 0x01, 0, 0, 0, 0x03 };
@@ -1171,6 +1173,14 @@ static void test_event_interrupts(void)
                  CXL_RC_INVALID_INPUT);
     fm_expect(&f, CXL_OP_GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS, info_msi_4,
               5);
+    /* Dynamic Capacity signals on the informational log's vector */
+    fm_expect_rc(&f, CXL_OP_SET_INT_POLICY, info_dcd_msi, 5, CXL_RC_SUCCESS);
+    fm_expect(&f, CXL_OP_GET_INT_POLICY, NULL, 0, CXL_RC_SUCCESS,
+              info_dcd_msi_4, 5);
+    fm_expect_rc(&f, CXL_OP_SET_INT_POLICY, info_msi_4, 5, CXL_RC_SUCCESS);
+    /* The mailbox signals no MCTP Event Notifications */
+    fm_expect_rc(&f, CXL_OP_GET_MCTP_INT_POLICY, NULL, 0,
+                 CXL_RC_UNSUPPORTED);
 
     /* The bind's first record signals; the next ones find a log in use */
     qtest_writel(f.qts, MSI_ADDR, 0);

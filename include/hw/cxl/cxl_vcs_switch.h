@@ -45,5 +45,7 @@ PCIDevice *cxl_vcs_function_target(PCIDevice *d);
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
                          size_t payload_max, const CXLCCITransport *t);
 void cxl_vcs_close_cci(CXLCCI *cci);
+/* The event notification policy of @cci, one cxl_vcs_open_cci() opened */
+CXLCCIEventPolicy *cxl_vcs_cci_event_policy(CXLCCI *cci);
 
 #endif
