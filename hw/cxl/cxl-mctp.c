@@ -15,6 +15,11 @@
  * A command on the other message type is answered with Unsupported, so
  * that a client that mixes them up learns so instead of timing out.
  *
+ * When one of the target's event logs gains a record and the FM asked
+ * for it with Set MCTP Event Interrupt Policy, the endpoint sends that FM
+ * an Event Notification (0106h), a CCI request of its own; the FM's
+ * response to it is taken and otherwise ignored.
+ *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -64,14 +69,25 @@
 /* Largest packet payload a DSP0283 1.0 packet can carry: 255 - 4 - 4 */
 #define CXL_MCTP_TX_PAYLOAD_MAX 247
 
+/* Generic component commands, CXL r3.2 Table 8-37 */
+#define CXL_CCI_EVENTS 0x01
+#define CXL_CCI_SET_MCTP_EVENT_POLICY 0x05
+#define CXL_CCI_EVENT_NOTIFICATION 0x06
+
+static void cxl_mctp_event_notify(void *opaque, CXLEventLogType log);
+
 bool cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, const char *target,
                    DeviceState *intf, CXLMCTPSendFn *send,
                    CXLMCTPBusyFn *busy, void *opaque, Error **errp)
 {
-    static const CXLCCITransport transport = { .event_vector = -1 };
-
+    ep->transport = (CXLCCITransport) {
+        .event_notify = cxl_mctp_event_notify,
+        .opaque = ep,
+        .event_vector = -1,
+        .mctp = true,
+    };
     ep->target = cxl_cci_target_open(target, intf, CXL_MCTP_PAYLOAD_MAX, true,
-                                     &transport, errp);
+                                     &ep->transport, errp);
     if (!ep->target) {
         return false;
     }
@@ -92,6 +108,7 @@ void cxl_mctp_cleanup(CXLMCTPEndpoint *ep)
 void cxl_mctp_reset(CXLMCTPEndpoint *ep)
 {
     ep->eid = MCTP_EID_NULL;
+    ep->notify_eid = MCTP_EID_NULL;
     ep->rx_active = false;
     ep->tx_payload = CXL_MCTP_BTU;
 }
@@ -101,7 +118,10 @@ static bool cxl_mctp_eid_valid(uint8_t eid)
     return eid >= MCTP_EID_FIRST_UNICAST && eid != MCTP_EID_BROADCAST;
 }
 
-/* Send @msg to @dst as a response with @tag, in as many packets as needed */
+/*
+ * Send @msg to @dst with @tag, in as many packets as needed: a response,
+ * or with MCTP_FLAG_TO in @tag a request
+ */
 static void cxl_mctp_send(CXLMCTPEndpoint *ep, uint8_t dst, uint8_t tag,
                           const uint8_t *msg, size_t len)
 {
@@ -120,7 +140,7 @@ static void cxl_mctp_send(CXLMCTPEndpoint *ep, uint8_t dst, uint8_t tag,
                  (off + n == len ? MCTP_FLAG_EOM : 0) |
                  seq << MCTP_SEQ_SHIFT | tag;
         memcpy(pkt + CXL_MCTP_HDR_LEN, msg + off, n);
-        ep->send(ep->opaque, pkt, CXL_MCTP_HDR_LEN + n);
+        ep->send(ep->opaque, pkt, CXL_MCTP_HDR_LEN + n, tag & MCTP_FLAG_TO);
         seq = (seq + 1) & 3;
         off += n;
     } while (off < len);
@@ -248,6 +268,12 @@ static void cxl_mctp_cci(CXLMCTPEndpoint *ep, const uint8_t *msg, size_t len,
         trace_cxl_mctp_drop(ep->name, "the target is gone");
         return;
     }
+    /* Devices send Event Notifications; one sent to a device is discarded */
+    if (req->command_set == CXL_CCI_EVENTS &&
+        req->command == CXL_CCI_EVENT_NOTIFICATION) {
+        trace_cxl_mctp_drop(ep->name, "Event Notification sent to a device");
+        return;
+    }
     pl_len = cxl_cci_msg_payload_len(req);
     trace_cxl_mctp_cci(ep->name, type, req->command_set << 8 | req->command,
                        pl_len);
@@ -265,9 +291,36 @@ static void cxl_mctp_cci(CXLMCTPEndpoint *ep, const uint8_t *msg, size_t len,
                                      pl_len, in, &len_out, hdr->payload,
                                      &bg_started);
     }
+    if (rc == CXL_MBOX_SUCCESS && req->command_set == CXL_CCI_EVENTS &&
+        req->command == CXL_CCI_SET_MCTP_EVENT_POLICY) {
+        ep->notify_eid = src;
+    }
     rsp[0] = type;
     cxl_cci_msg_set_response(hdr, req, rc, len_out, bg_started);
     cxl_mctp_send(ep, src, tag, rsp, 1 + sizeof(*hdr) + len_out);
+}
+
+/* Event Notification (0106h), CXL r3.2 Table 8-71: the log, as a bit */
+static void cxl_mctp_event_notify(void *opaque, CXLEventLogType log)
+{
+    CXLMCTPEndpoint *ep = opaque;
+    uint8_t msg[1 + sizeof(CXLCCIMessage) + 2] = { MCTP_MSG_CXL_CCI };
+    CXLCCIMessage *hdr = (void *)(msg + 1);
+
+    if (ep->eid == MCTP_EID_NULL || ep->notify_eid == MCTP_EID_NULL) {
+        trace_cxl_mctp_drop(ep->name, "Event Notification: no EID to send to");
+        return;
+    }
+    hdr->category = CXL_CCI_CAT_REQ;
+    hdr->tag = ep->notify_cci_tag++;
+    hdr->command = CXL_CCI_EVENT_NOTIFICATION;
+    hdr->command_set = CXL_CCI_EVENTS;
+    st24_le_p(hdr->pl_length, 2);
+    stw_le_p(hdr->payload, BIT(log));
+    trace_cxl_mctp_notify(ep->name, ep->notify_eid, log);
+    cxl_mctp_send(ep, ep->notify_eid, MCTP_FLAG_TO | ep->notify_tag, msg,
+                  sizeof(msg));
+    ep->notify_tag = (ep->notify_tag + 1) & MCTP_TAG_MASK;
 }
 
 static void cxl_mctp_message(CXLMCTPEndpoint *ep)
@@ -296,6 +349,20 @@ static void cxl_mctp_message(CXLMCTPEndpoint *ep)
     }
 }
 
+/* The FM's response to an Event Notification, in one packet */
+static bool cxl_mctp_is_notify_response(const uint8_t *msg, size_t len,
+                                        uint8_t flags)
+{
+    const CXLCCIMessage *rsp = (const void *)(msg + 1);
+
+    return (flags & (MCTP_FLAG_SOM | MCTP_FLAG_EOM)) ==
+           (MCTP_FLAG_SOM | MCTP_FLAG_EOM) &&
+           len >= 1 + sizeof(*rsp) && msg[0] == MCTP_MSG_CXL_CCI &&
+           (rsp->category & CXL_CCI_CAT_MASK) == CXL_CCI_CAT_RSP &&
+           rsp->command_set == CXL_CCI_EVENTS &&
+           rsp->command == CXL_CCI_EVENT_NOTIFICATION;
+}
+
 void cxl_mctp_receive(CXLMCTPEndpoint *ep, const uint8_t *pkt, size_t len)
 {
     uint8_t dst, src, flags, tag, seq;
@@ -321,7 +388,11 @@ void cxl_mctp_receive(CXLMCTPEndpoint *ep, const uint8_t *pkt, size_t len)
         return;
     }
     if (!(flags & MCTP_FLAG_TO)) {
-        trace_cxl_mctp_drop(ep->name, "not a request (tag owner clear)");
+        if (cxl_mctp_is_notify_response(pkt + CXL_MCTP_HDR_LEN, n, flags)) {
+            trace_cxl_mctp_notify_ack(ep->name, src, tag);
+        } else {
+            trace_cxl_mctp_drop(ep->name, "not a request (tag owner clear)");
+        }
         return;
     }
 

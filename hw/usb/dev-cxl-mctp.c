@@ -47,7 +47,8 @@ struct USBCXLMCTPState {
     QemuUUID uuid;
 
     CXLMCTPEndpoint ep;
-    GByteArray *tx;             /* DSP0283 packets for the host */
+    GByteArray *tx;             /* DSP0283 packets of responses */
+    GByteArray *tx_req;         /* and of the device's own requests */
 };
 
 enum {
@@ -122,14 +123,22 @@ static const USBDesc desc_cxl_mctp = {
     .str = desc_strings,
 };
 
-static void usb_cxl_mctp_send(void *opaque, const uint8_t *pkt, size_t len)
+/*
+ * Packets wait for the host in two queues: responses, and the device's
+ * own requests (Event Notifications), which do not hold up the next
+ * request the way an unread response does.  The host gets responses
+ * first; a request is one packet, which may come between a response's.
+ */
+static void usb_cxl_mctp_send(void *opaque, const uint8_t *pkt, size_t len,
+                              bool request)
 {
     USBCXLMCTPState *s = opaque;
     uint8_t hdr[DSP0283_HDR_LEN] = { 0, 0, 0, DSP0283_HDR_LEN + len };
+    GByteArray *q = request ? s->tx_req : s->tx;
 
     stw_be_p(hdr, DSP0283_DMTF_ID);
-    g_byte_array_append(s->tx, hdr, sizeof(hdr));
-    g_byte_array_append(s->tx, pkt, len);
+    g_byte_array_append(q, hdr, sizeof(hdr));
+    g_byte_array_append(q, pkt, len);
     usb_wakeup(usb_ep_get(&s->dev, USB_TOKEN_IN, EP_MCTP), 0);
 }
 
@@ -163,27 +172,23 @@ static void usb_cxl_mctp_out(USBCXLMCTPState *s, const uint8_t *buf,
     }
 }
 
-/* An IN transfer: the whole packets that fit */
-static void usb_cxl_mctp_in(USBCXLMCTPState *s, USBPacket *p)
+/* An IN transfer: the whole packets of @q that fit */
+static void usb_cxl_mctp_in(USBCXLMCTPState *s, GByteArray *q, USBPacket *p)
 {
     size_t len = 0;
 
-    if (!s->tx->len) {
-        p->status = USB_RET_NAK;
-        return;
-    }
-    while (len < s->tx->len && len + s->tx->data[len + 3] <= p->iov.size) {
-        len += s->tx->data[len + 3];
+    while (len < q->len && len + q->data[len + 3] <= p->iov.size) {
+        len += q->data[len + 3];
     }
     if (!len) {
         /* The host's buffer cannot take a whole packet: drop it */
         trace_usb_cxl_mctp_drop(s->dev.addr, "IN buffer smaller than packet");
-        len = s->tx->data[3];
+        len = q->data[3];
     } else {
-        usb_packet_copy(p, s->tx->data, len);
+        usb_packet_copy(p, q->data, len);
     }
     trace_usb_cxl_mctp_in(s->dev.addr, len);
-    g_byte_array_remove_range(s->tx, 0, len);
+    g_byte_array_remove_range(q, 0, len);
 }
 
 static void usb_cxl_mctp_handle_data(USBDevice *dev, USBPacket *p)
@@ -203,7 +208,13 @@ static void usb_cxl_mctp_handle_data(USBDevice *dev, USBPacket *p)
         usb_cxl_mctp_out(s, buf, p->iov.size);
         break;
     case USB_TOKEN_IN:
-        usb_cxl_mctp_in(s, p);
+        if (s->tx->len) {
+            usb_cxl_mctp_in(s, s->tx, p);
+        } else if (s->tx_req->len) {
+            usb_cxl_mctp_in(s, s->tx_req, p);
+        } else {
+            p->status = USB_RET_NAK;
+        }
         break;
     default:
         p->status = USB_RET_STALL;
@@ -227,6 +238,7 @@ static void usb_cxl_mctp_handle_reset(USBDevice *dev)
     USBCXLMCTPState *s = USB_CXL_MCTP(dev);
 
     g_byte_array_set_size(s->tx, 0);
+    g_byte_array_set_size(s->tx_req, 0);
     cxl_mctp_reset(&s->ep);
 }
 
@@ -244,6 +256,7 @@ static void usb_cxl_mctp_realize(USBDevice *dev, Error **errp)
     usb_desc_create_serial(dev);
     usb_desc_init(dev);
     s->tx = g_byte_array_new();
+    s->tx_req = g_byte_array_new();
 }
 
 static void usb_cxl_mctp_unrealize(USBDevice *dev)
@@ -252,6 +265,7 @@ static void usb_cxl_mctp_unrealize(USBDevice *dev)
 
     cxl_mctp_cleanup(&s->ep);
     g_byte_array_free(s->tx, true);
+    g_byte_array_free(s->tx_req, true);
 }
 
 static const Property usb_cxl_mctp_props[] = {

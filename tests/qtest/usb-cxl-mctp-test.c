@@ -212,6 +212,14 @@ static void assert_msg(GByteArray *msg, const uint8_t *want, size_t len)
     g_byte_array_unref(msg);
 }
 
+/* The payload of CCI response @msg is @len bytes @want */
+static void assert_msg_payload(GByteArray *msg, const uint8_t *want,
+                               size_t len)
+{
+    cxl_fm_assert_bytes(msg->data + 13, msg->len - 13, want, len);
+    g_byte_array_unref(msg);
+}
+
 /* A control request; returns the response with IID and command checked */
 static GByteArray *ctrl(Host *h, uint8_t cmd, const uint8_t *data,
                         size_t len)
@@ -496,6 +504,166 @@ static void test_bind_unbind(void)
 }
 
 /*
+ * What libcxlmi reads of the switch over MCTP: Identify Switch Device
+ * with the ingress port an index (0, the MCTP port), and Get/Set Event
+ * Interrupt Policy in their five-byte layout, Dynamic Capacity last.
+ * The MCTP transport keeps its own settings; it has no MSI/MSI-X vectors.
+ */
+static void test_event_policy(void)
+{
+    Host h;
+    static const uint8_t ident_sw[0x49] = {
+        [0x00] = 0,             /* ingress port: the MCTP port */
+        [0x02] = 4,             /* physical ports */
+        [0x03] = 2,             /* VCSs */
+        [0x04] = 0x0d,          /* active ports: 0 (ep0), 2 and 3 (USPs) */
+        [0x24] = 0x03,          /* active VCSs */
+        [0x44] = 3,             /* total vPPBs */
+        [0x48] = 4,             /* HDM decoders per USP */
+    };
+    static const uint8_t none[5];
+    static const uint8_t dcd_msi[5] = { 0, 0, 0, 0, 0x01 };
+    static const uint8_t info_msi_vec[4] = { 0xf1 };
+    static const uint8_t info_msi[5] = { 0x01, 0, 0, 0, 0x01 };
+    static const uint8_t fw[5] = { 0x02 };
+    static const uint8_t info_warn[2] = { 0x03, 0x00 };
+    static const uint8_t reserved[2] = { 0xe1, 0xff };
+    g_autoptr(GByteArray) rsp = NULL;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+    rsp = cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_IDENTIFY_SWITCH, NULL, 0, 0);
+    cxl_fm_assert_bytes(rsp->data + 13, rsp->len - 13, ident_sw,
+                        sizeof(ident_sw));
+    g_byte_array_unref(g_steal_pointer(&rsp));
+
+    /* Event Interrupt Policy: five bytes, each log's mode kept */
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_INT_POLICY,
+                           NULL, 0, 0), none, sizeof(none));
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY,
+                           dcd_msi, 5, 0), NULL, 0);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_INT_POLICY,
+                           NULL, 0, 0), dcd_msi, sizeof(dcd_msi));
+    /* Four bytes leave Dynamic Capacity's; vector bits are the device's */
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY,
+                           info_msi_vec, 4, 0), NULL, 0);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_INT_POLICY,
+                           NULL, 0, 0), info_msi, sizeof(info_msi));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY, fw,
+                           5, CXL_RC_INVALID_INPUT));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY, fw,
+                           3, CXL_RC_INVALID_PAYLOAD_LENGTH));
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_INT_POLICY,
+                           NULL, 0, 0), info_msi, sizeof(info_msi));
+
+    /* MCTP Event Interrupt Policy: a bit per log, reserved bits dropped */
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_MCTP_INT_POLICY,
+                           NULL, 0, 0), none, 2);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_MCTP_INT_POLICY,
+                           info_warn, 2, 0), NULL, 0);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_MCTP_INT_POLICY,
+                           NULL, 0, 0), info_warn, 2);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_MCTP_INT_POLICY,
+                           reserved, 2, 0), NULL, 0);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_MCTP_INT_POLICY,
+                           NULL, 0, 0), (const uint8_t[]){ 0x01, 0x00 }, 2);
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_MCTP_INT_POLICY,
+                           reserved, 1, CXL_RC_INVALID_PAYLOAD_LENGTH));
+    host_stop(&h);
+}
+
+/*
+ * The Event Notification a log's first record sends: one packet, a
+ * request (tag owner set) from the device's EID to the FM's, CCI message
+ * type, Events 01h command 06h, the log as a bit
+ */
+static void expect_notification(Host *h, uint8_t mctp_tag, uint8_t cci_tag,
+                                uint8_t log)
+{
+    const uint8_t want[8 + 15] = {
+        0x1a, 0xb4, 0x00, 8 + 15,
+        0x01, HOST_EID, DEV_EID, SOM | EOM | TO | mctp_tag,
+        0x08, 0x00, cci_tag, 0x00, 0x06, 0x01, 0x02, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 1 << log, 0x00,
+    };
+    uint8_t buf[IN_XFER];
+    size_t len = bulk_in(h, buf, 100);
+
+    cxl_fm_assert_bytes(buf, len, want, sizeof(want));
+}
+
+/* The FM's response to the Event Notification with @mctp_tag, @cci_tag */
+static void ack_notification(Host *h, uint8_t mctp_tag, uint8_t cci_tag)
+{
+    const uint8_t rsp[13] = { 0x08, 0x01, cci_tag, 0x00, 0x06, 0x01 };
+    g_autoptr(GByteArray) out = g_byte_array_new();
+
+    frame(out, DEV_EID, SOM | EOM | mctp_tag, rsp, sizeof(rsp));
+    bulk_out(h, out->data, out->len);
+    expect_no_response(h);
+}
+
+/*
+ * MCTP event notification: once the FM set the MCTP Event Interrupt
+ * Policy, a log that gains its first record sends it an Event
+ * Notification, so it learns of a bind's completion without polling
+ */
+static void test_event_notification(void)
+{
+    Host h;
+    static const uint8_t bind_req[] = { 0, 1, 0, 0, 0xff, 0xff };
+    static const uint8_t unbind_req[] = { 0, 1, 2 };
+    static const uint8_t info_msi[4] = { 0x01 };
+    static const uint8_t info[2] = { 0x01, 0x00 };
+    static const uint8_t clear_all[6] = { 0, 0x01 };
+    g_autoptr(GByteArray) rsp = NULL;
+
+    host_start(&h, "vcs0", "");
+    host_configure(&h);
+    setup_endpoint(&h);
+
+    /* Interrupts, but no MCTP notifications, asked for: nothing sent */
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY,
+                           info_msi, 4, 0));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_BIND, bind_req,
+                           sizeof(bind_req), CXL_RC_BG_STARTED));
+    qtest_clock_step(h.qts, 100 * 1000 * 1000);
+    expect_no_response(&h);
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_CLEAR_EVENT_RECORDS,
+                           clear_all, sizeof(clear_all), 0));
+
+    /* Asked for the informational log: the unbind's record notifies */
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_MCTP_INT_POLICY,
+                           info, 2, 0));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_UNBIND,
+                           unbind_req, sizeof(unbind_req),
+                           CXL_RC_BG_STARTED));
+    qtest_clock_step(h.qts, 1);
+    expect_notification(&h, 0, 0, 0);
+    /* The log was not empty for the link change's record: no second one */
+    expect_no_response(&h);
+    ack_notification(&h, 0, 0);
+
+    /* An unread notification does not hold up the FM's next request */
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_CLEAR_EVENT_RECORDS,
+                           clear_all, sizeof(clear_all), 0));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_BIND, bind_req,
+                           sizeof(bind_req), CXL_RC_BG_STARTED));
+    qtest_clock_step(h.qts, 100 * 1000 * 1000);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_BG_OP_STATUS, NULL, 0, 0);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    expect_notification(&h, 1, 1, 0);
+    ack_notification(&h, 1, 1);
+
+    /* Sent to the device, an Event Notification is discarded */
+    send_msg(&h, (const uint8_t[]){ 0x08, 0, 0x33, 0, 0x06, 0x01, 2, 0, 0,
+                                     0, 0, 0, 0, 0x01, 0x00 }, 15, 64);
+    expect_no_response(&h);
+    host_stop(&h);
+}
+
+/*
  * Get VCS Info for @n VCS ids (0, 1 and n - 2 invalid ones): a request
  * and a response larger than one packet.  The request goes in packets of
  * @mtu payload bytes; the device answers in packets of the largest size
@@ -712,6 +880,9 @@ int main(int argc, char **argv)
     qtest_add_func("/usb-cxl-mctp/control", test_control);
     qtest_add_func("/usb-cxl-mctp/identify-vcs", test_identify_vcs);
     qtest_add_func("/usb-cxl-mctp/bind-unbind", test_bind_unbind);
+    qtest_add_func("/usb-cxl-mctp/event-policy", test_event_policy);
+    qtest_add_func("/usb-cxl-mctp/event-notification",
+                   test_event_notification);
     qtest_add_func("/usb-cxl-mctp/fragmentation", test_fragmentation);
     qtest_add_func("/usb-cxl-mctp/bad-input", test_bad_input);
     qtest_add_func("/usb-cxl-mctp/targets", test_targets);

@@ -23,8 +23,13 @@
 /* CCI message: message type, CCI header, payload */
 #define CXL_MCTP_MSG_MAX (1 + 12 + CXL_MCTP_PAYLOAD_MAX)
 
-/* Send one MCTP packet (transport header and payload) toward the host */
-typedef void CXLMCTPSendFn(void *opaque, const uint8_t *pkt, size_t len);
+/*
+ * Send one MCTP packet (transport header and payload) toward the host:
+ * part of a response or, with @request, of a request the endpoint makes
+ * (an Event Notification)
+ */
+typedef void CXLMCTPSendFn(void *opaque, const uint8_t *pkt, size_t len,
+                           bool request);
 /* Whether packets of an earlier response are still waiting to be sent */
 typedef bool CXLMCTPBusyFn(void *opaque);
 
@@ -34,6 +39,16 @@ typedef struct CXLMCTPEndpoint {
     QemuUUID uuid;
     uint8_t eid;            /* 0 until the bus owner assigns one */
     size_t tx_payload;      /* packet payload size toward the host */
+    CXLCCITransport transport;
+
+    /*
+     * Event Notifications go to the EID that last set the MCTP Event
+     * Interrupt Policy (0: none did), each with the next MCTP tag and
+     * CCI message tag of ours
+     */
+    uint8_t notify_eid;
+    uint8_t notify_tag;
+    uint8_t notify_cci_tag;
 
     /* Reassembly of the request being received */
     bool rx_active;
