@@ -8,3 +8,9 @@ QEMU_DEBIAN_SUITE=sid
 # Guest kernel: Debian's binary package linux-source-$(KERNEL_SERIES)
 KERNEL_SERIES=7.2
 KERNEL_DEBIAN_VERSION=7.2.13-1
+# Clients the guest scenarios run against the switch: source snapshots
+# in THIRD_PARTY_DIR (relative paths are from the top of the tree),
+# built at test time by build-aux/build-third-party.sh
+THIRD_PARTY_DIR=../shared/third-party
+LIBCXLMI_SNAPSHOT=libcxlmi-d2dd30c0dbba
+MCTP_SNAPSHOT=mctp-798af679c99a

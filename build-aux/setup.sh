@@ -6,7 +6,9 @@
 #   - meson (>= 1.5) and python3-pycotap from bookworm-backports, whose
 #     entry goes into its own file and is NotAutomatic, so the rest of
 #     the system stays on bookworm;
-#   - firmware (seabios, ipxe-qemu) and ccache.
+#   - firmware (seabios, ipxe-qemu) and ccache;
+#   - what the guest's mctpd needs: libsystemd's sd-bus to build it,
+#     dbus-daemon for its bus and systemd's busctl to call it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -20,6 +22,7 @@ BOOKWORM_PKGS=(
     python3 python3-venv libglib2.0-dev libpixman-1-dev zlib1g-dev
     libfdt-dev seabios ipxe-qemu perl python3-docutils
     flex bison bc libelf-dev busybox-static ndctl daxctl cpio
+    libsystemd-dev dbus-daemon dbus-system-bus-common systemd
 )
 BACKPORTS_PKGS=(meson python3-pycotap)
 BACKPORTS_LIST=/etc/apt/sources.list.d/cxl-fabric-bookworm-backports.sources
