@@ -140,7 +140,9 @@ class Guest:
                 line = raw.decode(errors="replace").rstrip("\r")
                 log.append(line)
                 self.say("guest| " + line)
-                if line.startswith("$ fmapi vcs"):
+                if line.startswith(("$ fmapi vcs",
+                                    "$ vcs-get-virtual-switch-info-mctp",
+                                    "$ fm-walk")):
                     vcs_lines = []
                 else:
                     vcs_lines.append(line)
