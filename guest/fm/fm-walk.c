@@ -13,10 +13,10 @@
  * them; the timestamp, the interrupt policies and the event logs change.
  *
  * Not walked: Generate AER Event (5203h), which libcxlmi has no command
- * for (guest/tools/fmapi has no such command either; the qtests cover
- * it), the MLD commands (53xxh: the seed has no MLD), and Initiate DC
- * Add/Release (5604h/5605h), which need a host that takes the extents
- * (scenario e).  Event Notification (0106h) is the switch's to send.
+ * for (scenario d sends it with our own fmapi), the MLD commands (53xxh:
+ * the seed has no MLD), and Initiate DC Add/Release (5604h/5605h), which
+ * need a host that takes the extents (scenario e).  Event Notification
+ * (0106h) is the switch's to send.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *

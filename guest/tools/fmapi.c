@@ -11,6 +11,12 @@
  *                                    Bind vPPB (5201h) of the SLD on PORT,
  *                                    or of its LD LD; waits for it
  *   fmapi unbind EID VCS VPPB OPT    Unbind vPPB (5202h), waits for it
+ *   fmapi aer EID VCS INSTANCE ERROR Generate AER Event (5203h): the
+ *                                    error (bits 4:0 its status bit,
+ *                                    bit 31 set: uncorrectable) as vPPB
+ *                                    instance INSTANCE of VCS would
+ *                                    signal it; libcxlmi has no command
+ *                                    for this
  *   fmapi tunnel EID PORT OPCODE [BYTE...]
  *                                    Tunnel Management Command (5300h):
  *                                    send command OPCODE with the given
@@ -344,6 +350,17 @@ int main(int argc, char **argv)
                           wait_background(eid, 0x5202));
         }
         return 1;
+    }
+    if (!strcmp(argv[1], "aer") && n == 3) {
+        /* VCS, vPPB instance, 2 reserved, error (LE), no TLP header */
+        uint8_t req[40] = { NUM("VCS", 3, 0xff), NUM("instance", 4, 0xff) };
+        unsigned long error = NUM("error", 5, 0xffffffff);
+
+        for (int i = 0; i < 4; i++) {
+            req[4 + i] = error >> (8 * i);
+        }
+        return report("Generate AER Event",
+                      cci(eid, 0x5203, req, sizeof(req), out, &len));
     }
     if ((!strcmp(argv[1], "tunnel") && n >= 2 && n < 200) ||
         (!strcmp(argv[1], "tunnel-ld") && n >= 3 && n < 180)) {
