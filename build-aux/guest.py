@@ -52,22 +52,24 @@ def scenario_args(scenario, workdir):
 
 
 STATUS = {"unbound": "unbound", "in progress": "in-progress",
-          "bound": "bound"}
+          "bound": "bound", "bound LD": "bound"}
 
 
 def guest_vcs_view(lines):
-    """{(vcs, vppb): (state, port)} from fmapi's Get VCS Info output"""
+    """{(vcs, vppb): (state, port, LD)} from the Get VCS Info output of
+    vcs-get-virtual-switch-info-mctp or fmapi"""
     view, vcs = {}, None
     for line in lines:
         m = re.match(r"VCS (\d+): ", line)
         if m:
             vcs = int(m.group(1))
             continue
-        m = re.match(r"  vPPB (\d+): (unbound|in progress|bound)"
-                     r"(?: to port (\d+))?", line)
+        m = re.match(r"  vPPB (\d+): (unbound|in progress|bound LD|bound)"
+                     r"(?: to port (\d+))?(?:,? LD (\d+))?", line)
         if m and vcs is not None:
             view[(vcs, int(m.group(1)))] = (
-                STATUS[m.group(2)], int(m.group(3)) if m.group(3) else None)
+                STATUS[m.group(2)], int(m.group(3)) if m.group(3) else None,
+                int(m.group(4)) if m.group(4) else None)
     return view
 
 
@@ -84,7 +86,8 @@ def host_vcs_view(vm):
             state = {"bind-in-progress": "in-progress",
                      "unbind-in-progress": "in-progress"}.get(v["state"],
                                                               v["state"])
-            view[(vcs["vcs-id"], v["vppb"])] = (state, v.get("phys-port"))
+            view[(vcs["vcs-id"], v["vppb"])] = (state, v.get("phys-port"),
+                                                v.get("ld-id"))
     return view
 
 
