@@ -169,6 +169,10 @@ class Guest:
         serial.close()
         if result is None:
             result = "FAIL: no result (timeout or guest crash)"
+        if result != "PASS":
+            # What QEMU printed, and how it ended
+            log += ["-- QEMU (exit code %s):" % self.vm.exitcode()]
+            log += (self.vm.get_log() or "").splitlines()[-20:]
         return result, log
 
     def dc(self, action, dev, offset, length):
