@@ -16,6 +16,10 @@
  * mapped extent by extent, as the host has accepted it; an LD of a
  * multi-logical device maps its own part of the MLD's memory.
  *
+ * Interleaved decode stays with the windows' MMIO callbacks, which keep
+ * the last interleave granule they decoded (cxl_fmw_cache_access()):
+ * the next access to it goes straight to the device's memory.
+ *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -43,21 +47,36 @@ typedef struct CXLDirectMap {
 static QLIST_HEAD(, CXLDirectMap) cxl_direct_maps =
     QLIST_HEAD_INITIALIZER(cxl_direct_maps);
 
-/* A committed 1-way HDM decoder of @cache_mem: its range and target */
+/* What a window's cache holds at most: a page */
+#define CXL_FMW_CACHE_MAX 4096
+
+/* Counts the changes of decode: a window's cache is valid until the next */
+static unsigned cxl_decode_generation;
+
+/*
+ * The interleave granule a window decoded last: HPA [lob, upb) is the
+ * device's memory at @host on, in @mr
+ */
+struct CXLFMWCache {
+    unsigned generation;
+    hwaddr lob, upb;
+    uint8_t *host;
+    MemoryRegion *mr;
+    uint64_t offset;
+};
+
+/* A committed HDM decoder of @cache_mem: its range, target and control */
 typedef struct CXLDecoder {
     uint64_t base, size;
     uint8_t target;
+    uint32_t ctrl;
 } CXLDecoder;
 
-static bool cxl_decoder_1way(uint32_t *cache_mem, int i, CXLDecoder *dec)
+static bool cxl_decoder_read(uint32_t *cache_mem, int i, CXLDecoder *dec)
 {
     int inc = R_CXL_HDM_DECODER1_BASE_LO - R_CXL_HDM_DECODER0_BASE_LO;
-    uint32_t ctrl = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_CTRL + i * inc);
 
-    if (!FIELD_EX32(ctrl, CXL_HDM_DECODER0_CTRL, COMMITTED) ||
-        FIELD_EX32(ctrl, CXL_HDM_DECODER0_CTRL, IW)) {
-        return false;
-    }
+    dec->ctrl = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_CTRL + i * inc);
     dec->base = (ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_BASE_LO + i * inc) &
                  0xf0000000) |
                 (uint64_t)ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_BASE_HI +
@@ -68,7 +87,15 @@ static bool cxl_decoder_1way(uint32_t *cache_mem, int i, CXLDecoder *dec)
                                    i * inc) << 32;
     dec->target = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_TARGET_LIST_LO +
                            i * inc) & 0xff;
-    return dec->size != 0;
+    return FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, COMMITTED) &&
+           dec->size != 0;
+}
+
+/* ... and 1-way */
+static bool cxl_decoder_1way(uint32_t *cache_mem, int i, CXLDecoder *dec)
+{
+    return cxl_decoder_read(cache_mem, i, dec) &&
+           !FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IW);
 }
 
 static unsigned cxl_decoder_count(uint32_t *cache_mem)
@@ -263,6 +290,8 @@ void cxl_direct_map_update(void)
     if (!phase_check(PHASE_MACHINE_READY)) {
         return;
     }
+    /* No window may keep what it decoded: it may have changed */
+    cxl_decode_generation++;
     memory_region_transaction_begin();
     QLIST_FOREACH_SAFE(m, &cxl_direct_maps, next, next) {
         QLIST_REMOVE(m, next);
@@ -274,4 +303,107 @@ void cxl_direct_map_update(void)
     object_child_foreach_recursive(object_get_root(), cxl_direct_map_one,
                                    NULL);
     memory_region_transaction_commit();
+}
+
+/*
+ * The device memory of HPA [@lob, @upb) of @ct3d, if it is one range
+ * of its volatile or persistent memory (dynamic capacity is checked
+ * access by access)
+ */
+static bool cxl_fmw_cache_target(CXLType3Dev *ct3d, hwaddr lob, hwaddr upb,
+                                 MemoryRegion **mr, uint64_t *offset)
+{
+    uint64_t vmem = ct3d->cxl_dstate.vmem_size;
+    uint64_t pmem = ct3d->cxl_dstate.pmem_size;
+    uint64_t dpa, dpa_last;
+
+    if (!cxl_type3_dpa(ct3d, lob, &dpa) ||
+        !cxl_type3_dpa(ct3d, upb - 1, &dpa_last) ||
+        dpa_last - dpa != upb - 1 - lob) {
+        return false;
+    }
+    if (ct3d->hostvmem && dpa_last < vmem) {
+        *mr = host_memory_backend_get_memory(ct3d->hostvmem);
+        *offset = dpa;
+        return true;
+    }
+    if (ct3d->hostpmem && dpa >= vmem && dpa_last < vmem + pmem) {
+        *mr = host_memory_backend_get_memory(ct3d->hostpmem);
+        *offset = dpa - vmem;
+        return true;
+    }
+    return false;
+}
+
+void cxl_fmw_cache_fill(CXLFixedWindow *fw, hwaddr addr, PCIDevice *d)
+{
+    CXLType3Dev *ct3d = CXL_TYPE3(d);
+    uint32_t *cache_mem = ct3d->cxl_cstate.crb.cache_mem_registers;
+    hwaddr hpa = fw->base + addr;
+    uint64_t granule = 0;
+    struct CXLFMWCache *c;
+    hwaddr lob, upb;
+    MemoryRegion *mr;
+    uint64_t offset;
+
+    /*
+     * The interleave granule: the device's decoder's, or a page if it is
+     * not interleaved; no larger than the window's if that is
+     */
+    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
+        CXLDecoder dec;
+
+        if (cxl_decoder_read(cache_mem, i, &dec) && hpa >= dec.base &&
+            hpa - dec.base < dec.size) {
+            granule = FIELD_EX32(dec.ctrl, CXL_HDM_DECODER0_CTRL, IW) ?
+                cxl_decode_ig(FIELD_EX32(dec.ctrl, CXL_HDM_DECODER0_CTRL,
+                                         IG)) :
+                CXL_FMW_CACHE_MAX;
+            break;
+        }
+    }
+    if (fw->num_targets > 1) {
+        granule = MIN(granule, cxl_decode_ig(fw->enc_int_gran));
+    }
+    if (!granule) {
+        return;
+    }
+    lob = QEMU_ALIGN_DOWN(hpa, granule);
+    upb = lob + granule;
+    /* All of the granule goes to the device, in one range of its memory */
+    if (lob < fw->base || upb > fw->base + fw->size ||
+        cxl_fmws_find_device(fw, lob - fw->base) != d ||
+        cxl_fmws_find_device(fw, upb - 1 - fw->base) != d ||
+        !cxl_fmw_cache_target(ct3d, lob, upb, &mr, &offset)) {
+        return;
+    }
+    if (!fw->cache) {
+        fw->cache = g_new0(struct CXLFMWCache, 1);
+    }
+    c = fw->cache;
+    c->generation = cxl_decode_generation;
+    c->lob = lob;
+    c->upb = upb;
+    c->mr = mr;
+    c->offset = offset;
+    c->host = (uint8_t *)memory_region_get_ram_ptr(mr) + offset;
+}
+
+bool cxl_fmw_cache_access(CXLFixedWindow *fw, hwaddr addr, uint64_t *data,
+                          unsigned size, bool write)
+{
+    struct CXLFMWCache *c = fw->cache;
+    hwaddr hpa = fw->base + addr;
+
+    if (!c || c->generation != cxl_decode_generation || hpa < c->lob ||
+        hpa + size > c->upb) {
+        return false;
+    }
+    if (write) {
+        stn_le_p(c->host + (hpa - c->lob), size, *data);
+        memory_region_set_dirty(c->mr, c->offset + (hpa - c->lob), size);
+    } else {
+        *data = ldn_le_p(c->host + (hpa - c->lob), size);
+    }
+    return true;
 }

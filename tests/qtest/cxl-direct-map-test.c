@@ -107,9 +107,13 @@ static uint64_t hdm_regs(QTestState *qts, uint64_t regs)
     g_assert_not_reached();
 }
 
-/* Commit (or uncommit) decoder @n: @base + @size, 1-way to @target */
-static void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
-                         uint64_t size, uint8_t target, bool commit)
+/*
+ * Commit (or uncommit) decoder @n: @base + @size, 2^@iw ways of 256 byte
+ * granules to the ports in @targets, a byte each
+ */
+static void hdm_commit_ways(QTestState *qts, uint64_t regs, int n,
+                            uint64_t base, uint64_t size, unsigned iw,
+                            uint32_t targets, bool commit)
 {
     uint64_t hdm = hdm_regs(qts, regs), d = hdm + HDM_DECODER(n);
 
@@ -118,11 +122,18 @@ static void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
     qtest_writel(qts, d + 0x4, base >> 32);
     qtest_writel(qts, d + 0x8, size);
     qtest_writel(qts, d + 0xc, size >> 32);
-    qtest_writel(qts, d + 0x14, target);
+    qtest_writel(qts, d + 0x14, targets);
     qtest_writel(qts, d + 0x18, 0);
-    qtest_writel(qts, d + HDM_CTRL, commit ? HDM_CTRL_COMMIT : 0);
+    qtest_writel(qts, d + HDM_CTRL, (commit ? HDM_CTRL_COMMIT : 0) | iw << 4);
     g_assert_cmpint(!!(qtest_readl(qts, d + HDM_CTRL) & HDM_CTRL_COMMITTED),
                     ==, commit);
+}
+
+/* ... 1-way, to @target */
+static void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                         uint64_t size, uint8_t target, bool commit)
+{
+    hdm_commit_ways(qts, regs, n, base, size, 0, target, commit);
 }
 
 static void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
@@ -172,10 +183,10 @@ static int host_decode(Fixture *f, uint8_t vcs)
     return dev;
 }
 
-/* What cxl-ep1's backing file holds at @offset */
-static uint64_t file_at(Fixture *f, uint64_t offset)
+/* What the backing file @name holds at @offset */
+static uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
 {
-    g_autofree char *path = g_build_filename(f->dir, "t3_cxl1.raw", NULL);
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
     uint64_t val = 0;
     int fd = open(path, O_RDONLY);
 
@@ -183,6 +194,12 @@ static uint64_t file_at(Fixture *f, uint64_t offset)
     g_assert_cmpint(pread(fd, &val, sizeof(val), offset), ==, sizeof(val));
     close(fd);
     return le64_to_cpu(val);
+}
+
+/* ... cxl-ep1's */
+static uint64_t file_at(Fixture *f, uint64_t offset)
+{
+    return file_of(f, "t3_cxl1.raw", offset);
 }
 
 /* Bound to VCS 0 and decoded: RAM in the window, the device's memory */
@@ -337,6 +354,65 @@ static void test_mmio_agrees(void)
     fixture_stop(&f);
 }
 
+/*
+ * cxl-ep1 and cxl-ep2 interleaved 2 ways in 256 byte granules below VCS
+ * 0's switch: no RAM in the window, each access decoded.  Each granule
+ * reaches its device's memory (and the next access to it the same);
+ * after ep2 is unbound its granules have no target, ep1's still do.
+ */
+static void test_interleaved(void)
+{
+    const uint64_t size = 2 * EP_SIZE;
+    Fixture f;
+    uint64_t base, usp;
+    int dev[2];
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *vppb = g_strdup_printf("swport%d", i);
+
+        fm_bind(&f, 0, i, i);
+        os_hot_add(&f, vppb);
+        dev[i] = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, vppb));
+    }
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit_n(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), 0, base,
+                     size, 0, true);
+    }
+    usp = cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0);
+    hdm_commit_ways(f.qts, usp, 0, base, size, 1, 0x0100, true);
+    for (int i = 0; i < 2; i++) {
+        hdm_commit_ways(f.qts, cxl_fm_bar(&f.h, dev[i], 0), 0, base, size, 1,
+                        0, true);
+    }
+    g_assert_false(flat_ram_at(f.qts, base));
+
+    for (int k = 0; k < 8; k++) {
+        qtest_writeq(f.qts, base + 256 * k, PATTERN + k);
+        qtest_writeq(f.qts, base + 256 * k + 8, ~(PATTERN + k));
+    }
+    for (int k = 0; k < 8; k++) {
+        const char *file = k % 2 ? "t3_cxl2.raw" : "t3_cxl1.raw";
+
+        g_assert_cmphex(file_of(&f, file, 256 * (k / 2)), ==, PATTERN + k);
+        g_assert_cmphex(file_of(&f, file, 256 * (k / 2) + 8), ==,
+                        ~(PATTERN + k));
+        g_assert_cmphex(qtest_readq(f.qts, base + 256 * k), ==, PATTERN + k);
+        g_assert_cmphex(qtest_readq(f.qts, base + 256 * k + 8), ==,
+                        ~(PATTERN + k));
+    }
+
+    /* The last granule decoded was ep2's: it goes with ep2 */
+    fm_unbind_start(&f, 0, 1, CXL_UNBIND_SURPRISE);
+    bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
+    g_assert_cmphex(qtest_readq(f.qts, base + 256 * 7 + 8), ==, 0);
+    qtest_writeq(f.qts, base + 256 * 7, 0);
+    g_assert_cmphex(file_of(&f, "t3_cxl2.raw", 256 * 3), ==, PATTERN + 7);
+    g_assert_cmphex(qtest_readq(f.qts, base + 256 * 6), ==, PATTERN + 6);
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -351,6 +427,8 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/direct-map/uncommit", test_uncommit);
     qtest_add_func("/cxl-vcs-switch/direct-map/mmio-agrees",
                    test_mmio_agrees);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved",
+                   test_interleaved);
     return g_test_run();
 }
 

@@ -9,6 +9,8 @@
 #ifndef HW_CXL_CXL_DIRECT_MAP_H
 #define HW_CXL_CXL_DIRECT_MAP_H
 
+#include "hw/cxl/cxl.h"
+
 /*
  * The decode from the fixed memory windows to their devices may have
  * changed (an HDM decoder committed or uncommitted, a component reset, a
@@ -17,5 +19,15 @@
  * decoders only, as RAM, and leave the rest to the windows' MMIO decode.
  */
 void cxl_direct_map_update(void);
+
+/*
+ * The MMIO decode of window @fw: an access of @size bytes at @addr (from
+ * the window's base) to the interleave granule it decoded last goes to
+ * the device's memory at once; true if it did.  cxl_fmw_cache_fill()
+ * remembers the granule of @addr, which decoded to @d.
+ */
+bool cxl_fmw_cache_access(CXLFixedWindow *fw, hwaddr addr, uint64_t *data,
+                          unsigned size, bool write);
+void cxl_fmw_cache_fill(CXLFixedWindow *fw, hwaddr addr, PCIDevice *d);
 
 #endif
