@@ -365,7 +365,7 @@ void cxl_fmw_cache_fill(CXLFixedWindow *fw, hwaddr addr, PCIDevice *d)
     if (fw->num_targets > 1) {
         granule = MIN(granule, cxl_decode_ig(fw->enc_int_gran));
     }
-    if (!granule) {
+    if (!granule || fw->no_decode_cache) {
         return;
     }
     lob = QEMU_ALIGN_DOWN(hpa, granule);
