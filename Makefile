@@ -66,8 +66,9 @@ demo: build guest
 	@/usr/bin/python3 build-aux/guest.py $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
 		$(GUEST)/initramfs.cpio.gz --demo a
 
-bench: build
-	@build-aux/bench.sh $(QBUILD)
+bench: build guest
+	@build-aux/bench.sh $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
+		$(GUEST)/initramfs.cpio.gz
 
 refresh-patches:
 	@build-aux/refresh-patches.sh $(TREE)

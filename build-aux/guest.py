@@ -16,6 +16,7 @@ import os
 import re
 import select
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,18 +92,49 @@ def host_vcs_view(vm):
     return view
 
 
+PROBE_SECONDS = 60
+
+
+def accelerator(qbuild, kernel, initramfs):
+    """kvm if a guest boots to its init under KVM within PROBE_SECONDS
+    (QEMU built with KVM, /dev/kvm usable, a host whose KVM runs Linux
+    guests), else tcg"""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg"
+    with tempfile.TemporaryDirectory(prefix="cxl-probe-") as tmp:
+        serial = os.path.join(tmp, "serial")
+        cmd = [os.path.join(qbuild, "qemu-system-x86_64"), "-accel", "kvm",
+               "-cpu", "host", "-m", "512M", "-nodefaults", "-no-reboot",
+               "-display", "none", "-serial", "file:" + serial,
+               "-kernel", kernel, "-initrd", initramfs,
+               "-append", "console=ttyS0 panic=-1 cxlscenario=probe"]
+        try:
+            subprocess.run(cmd, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=PROBE_SECONDS,
+                           check=False)
+        except subprocess.TimeoutExpired:
+            return "tcg"
+        if not os.path.exists(serial):
+            return "tcg"    # QEMU without KVM support
+        with open(serial, errors="replace") as f:
+            return "kvm" if "SCENARIO probe: PASS" in f.read() else "tcg"
+
+
 class Guest:
-    def __init__(self, qbuild, kernel, initramfs, scenario, narrate):
+    def __init__(self, qbuild, kernel, initramfs, scenario, narrate,
+                 accel="tcg"):
         self.scenario = scenario
         self.narrate = narrate
+        self.figures = []   # membench lines
         self.workdir = tempfile.mkdtemp(prefix="cxl-guest-")
         sock_path = os.path.join(self.workdir, "serial.sock")
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(sock_path)
         self.listener.listen(1)
         # QEMUMachine adds -display none and the QMP monitor.
-        args = ["-machine", "q35,cxl=on", "-accel", "tcg",
-                "-cpu", "max,hypervisor=off", "-m", "2G", "-smp", "1",
+        args = ["-machine", "q35,cxl=on", "-accel", accel,
+                "-cpu", "host" if accel == "kvm" else "max,hypervisor=off",
+                "-m", "2G", "-smp", "1",
                 "-nodefaults", "-no-reboot",
                 "-chardev", "socket,id=ser0,path=%s" % sock_path,
                 "-serial", "chardev:ser0",
@@ -159,6 +191,13 @@ class Guest:
                 if m:
                     serial.sendall(self.check_memory(*m.groups()).encode() +
                                    b"\n")
+                m = re.match(r"HOST: (direct-map|decode-cache) (on|off) "
+                             r"(\d+)", line)
+                if m:
+                    serial.sendall(self.window_knob(*m.groups()).encode() +
+                                   b"\n")
+                if line.startswith("membench "):
+                    self.figures.append(line)
                 m = re.match(r"SCENARIO (\w+): (.*)", line)
                 if m:
                     result = m.group(2)
@@ -174,6 +213,17 @@ class Guest:
             log += ["-- QEMU (exit code %s):" % self.vm.exitcode()]
             log += (self.vm.get_log() or "").splitlines()[-20:]
         return result, log
+
+    def window_knob(self, knob, state, index):
+        """x-direct-map or x-decode-cache of fixed memory window @index"""
+        windows = [p["name"] for p in
+                   self.vm.cmd("qom-list", path="/machine/unattached")
+                   if p["type"] == "child<cxl-fmw>"]
+        self.vm.cmd("qom-set", path="/machine/unattached/" +
+                    windows[int(index)], property="x-" + knob,
+                    value=state == "on")
+        self.say("host| window %s: x-%s=%s" % (index, knob, state))
+        return "ok"
 
     def dc(self, action, dev, offset, length):
         """QMP cxl-add/release-dynamic-capacity of one extent of region 0"""
@@ -217,6 +267,29 @@ class Guest:
         return "mismatch"
 
 
+FIGURE = re.compile(r"membench (\S+): memset ([\d.]+) MB/s, memcpy "
+                    r"([\d.]+) MB/s, 8-byte loads ([\d.]+) MB/s")
+
+
+def print_figures(lines):
+    """membench's figures, and each as a share of guest RAM's"""
+    figures = {m.group(1): [float(x) for x in m.groups()[1:]]
+               for m in map(FIGURE.match, lines) if m}
+    ram = figures.get("ram")
+    for name, values in figures.items():
+        text = ", ".join("%s %.1f MB/s" % (what, v) for what, v in
+                         zip(("memset", "memcpy", "8-byte loads"), values))
+        if ram and name != "ram":
+            text += " (%s of RAM)" % ", ".join(
+                "%.0f %%" % (100 * v / r) for v, r in zip(values, ram))
+        print("%-24s %s" % (name + ":", text), flush=True)
+    inter = figures.get("cxl-interleaved")
+    nocache = figures.get("cxl-interleaved-nocache")
+    if inter and nocache:
+        print("%-16s %s" % ("interleaved, decode cache on/off:", ", ".join(
+            "%.1fx" % (i / n) for i, n in zip(inter, nocache))), flush=True)
+
+
 def main():
     qbuild, kernel, initramfs = sys.argv[1:4]
     narrate = "--demo" in sys.argv
@@ -226,11 +299,17 @@ def main():
               "cxl-ep1 to VCS 0, writes a pattern,\n   unbinds it (managed), "
               "binds it to VCS 1 and reads the pattern back.", flush=True)
     scenarios = [a for a in sys.argv[4:] if not a.startswith("--")]
+    accel = accelerator(qbuild, kernel, initramfs)
+    print("guest accelerator: %s%s" % (accel, "" if accel == "kvm" else
+          " (a KVM guest did not boot here)" if
+          os.access("/dev/kvm", os.R_OK | os.W_OK) else " (no /dev/kvm)"),
+          flush=True)
     failed = 0
     for scenario in scenarios:
         start = time.monotonic()
-        result, log = Guest(qbuild, kernel, initramfs, scenario,
-                            narrate).run()
+        guest = Guest(qbuild, kernel, initramfs, scenario, narrate, accel)
+        result, log = guest.run()
+        print_figures(guest.figures)
         took = time.monotonic() - start
         if result != "PASS":
             failed += 1
