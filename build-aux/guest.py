@@ -191,6 +191,10 @@ class Guest:
                 if m:
                     serial.sendall(self.check_memory(*m.groups()).encode() +
                                    b"\n")
+                m = re.match(r"HOST: check-ram (\S+)", line)
+                if m:
+                    serial.sendall(self.check_ram(m.group(1)).encode() +
+                                   b"\n")
                 m = re.match(r"HOST: (direct-map|decode-cache) (on|off) "
                              r"(\d+)", line)
                 if m:
@@ -213,6 +217,21 @@ class Guest:
             log += ["-- QEMU (exit code %s):" % self.vm.exitcode()]
             log += (self.vm.get_log() or "").splitlines()[-20:]
         return result, log
+
+    def check_ram(self, hpa):
+        """Whether the machine's memory maps @hpa as RAM, directly"""
+        addr, in_memory = int(hpa, 0), False
+        for line in hmp(self.vm, "info mtree -f").splitlines():
+            if line.startswith("FlatView") or line.startswith(' AS "'):
+                in_memory = in_memory or 'AS "memory"' in line
+                continue
+            m = re.match(r"\s+([0-9a-f]+)-([0-9a-f]+) \(prio \d+, ([^)]*)\)",
+                         line)
+            if in_memory and m and \
+               int(m.group(1), 16) <= addr <= int(m.group(2), 16):
+                self.say("host| %#x is %s: %s" % (addr, m.group(3), line))
+                return "ok" if m.group(3).endswith("ram") else "mmio"
+        return "unmapped"
 
     def window_knob(self, knob, state, index):
         """x-direct-map or x-decode-cache of fixed memory window @index"""
