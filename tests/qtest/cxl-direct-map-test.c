@@ -413,6 +413,55 @@ static void test_interleaved(void)
     fixture_stop(&f);
 }
 
+/*
+ * Dynamic capacity: only the extents the host has accepted are mapped,
+ * and each only until it is released
+ */
+static void test_dc_extents(void)
+{
+    const uint64_t extent = 128 * 1024 * 1024;
+    Fixture f;
+    CXLFMMailbox t3;
+    uint64_t base;
+    int dev;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    fm_bind(&f, 0, 2, 2);
+    os_hot_add(&f, "swport2");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport2"));
+    cxl_fm_mbox_init(&t3, &f.h, dev, 2);
+    /* DC region 0 is DPA 0 on: 256 MiB of it decoded at the window */
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), base,
+                   EP_SIZE, 0, true);
+    }
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0),
+               base, EP_SIZE, 2, true);
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, dev, 0), base, EP_SIZE, 0, true);
+    g_assert_false(flat_ram_at(f.qts, base));
+
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_ADD, 0, extent), ==,
+                    CXL_RC_SUCCESS);
+    /* Offered, not accepted yet */
+    g_assert_false(flat_ram_at(f.qts, base));
+    host_dc_respond(&t3, 0, CXL_OP_ADD_DC_RESPONSE, 0, extent);
+    g_assert_true(flat_ram_at(f.qts, base));
+    g_assert_true(flat_ram_at(f.qts, base + extent - 1));
+    g_assert_false(flat_ram_at(f.qts, base + extent));
+    qtest_writeq(f.qts, base + PATTERN_OFFSET, PATTERN);
+    g_assert_cmphex(file_of(&f, "t3_cxl3.raw", PATTERN_OFFSET), ==, PATTERN);
+    g_assert_cmphex(qtest_readq(f.qts, base + PATTERN_OFFSET), ==, PATTERN);
+
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_RELEASE, 0, extent), ==,
+                    CXL_RC_SUCCESS);
+    host_dc_respond(&t3, 1, CXL_OP_RELEASE_DC, 0, extent);
+    g_assert_false(flat_ram_at(f.qts, base));
+    qtest_writeq(f.qts, base + PATTERN_OFFSET, ~PATTERN);
+    g_assert_cmphex(file_of(&f, "t3_cxl3.raw", PATTERN_OFFSET), ==, PATTERN);
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -429,6 +478,7 @@ int main(int argc, char **argv)
                    test_mmio_agrees);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved",
                    test_interleaved);
+    qtest_add_func("/cxl-vcs-switch/direct-map/dc-extents", test_dc_extents);
     return g_test_run();
 }
 

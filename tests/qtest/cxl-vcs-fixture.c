@@ -282,6 +282,45 @@ void lsa_access(Fixture *f, int dev, bool write, uint8_t *data,
     }
 }
 
+/* The host's side of dynamic capacity, through the DCD's own mailbox */
+void host_dc_respond(CXLFMMailbox *t3, uint8_t event_type, uint16_t opcode,
+                     uint64_t dpa, uint64_t len)
+{
+    uint8_t log = 4, out[512], rsp[8 + 24] = { 1 };
+    uint8_t clear[8] = { 4, 0, 1 };
+    size_t olen = sizeof(out);
+
+    g_assert_cmphex(cxl_fm_mbox_cmd(t3, CXL_OP_GET_EVENT_RECORDS, &log, 1, out,
+                                    &olen), ==, CXL_RC_SUCCESS);
+    g_assert_cmpuint(lduw_le_p(out + 20), ==, 1);
+    g_assert_cmphex(out[32 + 0x30], ==, event_type);
+    g_assert_cmphex(ldq_le_p(out + 32 + 0x38), ==, dpa);
+    g_assert_cmphex(ldq_le_p(out + 32 + 0x40), ==, len);
+    stq_le_p(rsp + 8, dpa);
+    stq_le_p(rsp + 16, len);
+    g_assert_cmphex(cxl_fm_mbox_cmd(t3, opcode, rsp, sizeof(rsp), NULL,
+                                    NULL), ==, CXL_RC_SUCCESS);
+    memcpy(clear + 6, out + 32 + 0x14, 2);
+    g_assert_cmphex(cxl_fm_mbox_cmd(t3, CXL_OP_CLEAR_EVENT_RECORDS, clear,
+                                    sizeof(clear), NULL, NULL), ==,
+                    CXL_RC_SUCCESS);
+}
+
+uint16_t fm_dc_extent(Fixture *f, uint8_t port, uint16_t opcode,
+                      uint64_t dpa, uint64_t len)
+{
+    /* Prescriptive, region 0, one extent */
+    uint8_t req[0x20 + 40] = { 0, 0, opcode == CXL_OP_DC_ADD ? 2 : 1, 0 };
+    uint8_t out[64];
+    size_t out_len;
+
+    stq_le_p(req + 4, len);
+    stl_le_p(req + 0x1c, 1);
+    stq_le_p(req + 0x20, dpa);
+    stq_le_p(req + 0x20 + 8, len);
+    return fm_tunnel(f, port, opcode, req, sizeof(req), out, &out_len);
+}
+
 /* Whether a host has a function presenting the device: it is bound */
 bool device_bound(Fixture *f, const char *id)
 {

@@ -90,6 +90,21 @@ uint16_t fm_tunnel_ld(Fixture *f, uint8_t port, uint8_t ld, uint16_t opcode,
 /* Set LSA / Get LSA through the type-3 device's own mailbox */
 void lsa_access(Fixture *f, int dev, bool write, uint8_t *data, size_t len);
 
+/*
+ * The host's side of dynamic capacity, through the DCD's own mailbox
+ * @t3: read the one DC event (@event_type, an extent @dpa + @len), answer
+ * it with @opcode and clear it
+ */
+void host_dc_respond(CXLFMMailbox *t3, uint8_t event_type, uint16_t opcode,
+                     uint64_t dpa, uint64_t len);
+/*
+ * The FM offers (CXL_OP_DC_ADD) or takes back (CXL_OP_DC_RELEASE) the
+ * extent @dpa + @len of region 0 of the DCD on @port, prescriptively,
+ * through the tunnel: the inner return code
+ */
+uint16_t fm_dc_extent(Fixture *f, uint8_t port, uint16_t opcode,
+                      uint64_t dpa, uint64_t len);
+
 /* Whether a host has a function presenting the device: it is bound */
 bool device_bound(Fixture *f, const char *id);
 /* The OS powers the slot on after a hot-add, as pciehp does */

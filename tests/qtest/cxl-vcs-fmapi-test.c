@@ -372,30 +372,6 @@ static void test_unbind_errors(void)
     fixture_stop(&f);
 }
 
-/* The host's side of dynamic capacity, through the DCD's own mailbox */
-static void host_dc_respond(CXLFMMailbox *t3, uint8_t event_type,
-                            uint16_t opcode, uint64_t dpa, uint64_t len)
-{
-    uint8_t log = 4, out[512], rsp[8 + 24] = { 1 };
-    uint8_t clear[8] = { 4, 0, 1 };
-    size_t olen = sizeof(out);
-
-    g_assert_cmphex(cxl_fm_mbox_cmd(t3, CXL_OP_GET_EVENT_RECORDS, &log, 1, out,
-                                    &olen), ==, CXL_RC_SUCCESS);
-    g_assert_cmpuint(lduw_le_p(out + 20), ==, 1);
-    g_assert_cmphex(out[32 + 0x30], ==, event_type);
-    g_assert_cmphex(ldq_le_p(out + 32 + 0x38), ==, dpa);
-    g_assert_cmphex(ldq_le_p(out + 32 + 0x40), ==, len);
-    stq_le_p(rsp + 8, dpa);
-    stq_le_p(rsp + 16, len);
-    g_assert_cmphex(cxl_fm_mbox_cmd(t3, opcode, rsp, sizeof(rsp), NULL,
-                                    NULL), ==, CXL_RC_SUCCESS);
-    memcpy(clear + 6, out + 32 + 0x14, 2);
-    g_assert_cmphex(cxl_fm_mbox_cmd(t3, CXL_OP_CLEAR_EVENT_RECORDS, clear,
-                                    sizeof(clear), NULL, NULL), ==,
-                    CXL_RC_SUCCESS);
-}
-
 /*
  * DCD management through the switch's tunnel to a bound DCD: info, add
  * (the host accepts), extent list, release (the host releases).
