@@ -92,7 +92,7 @@ def host_vcs_view(vm):
     return view
 
 
-PROBE_SECONDS = 60
+PROBE_SECONDS = 30
 
 
 def accelerator(qbuild, kernel, initramfs):
@@ -103,7 +103,8 @@ def accelerator(qbuild, kernel, initramfs):
         return "tcg"
     with tempfile.TemporaryDirectory(prefix="cxl-probe-") as tmp:
         serial = os.path.join(tmp, "serial")
-        cmd = [os.path.join(qbuild, "qemu-system-x86_64"), "-accel", "kvm",
+        cmd = [os.path.join(qbuild, "qemu-system-x86_64"), "-machine", "q35",
+               "-accel", "kvm",
                "-cpu", "host", "-m", "512M", "-nodefaults", "-no-reboot",
                "-display", "none", "-serial", "file:" + serial,
                "-kernel", kernel, "-initrd", initramfs,
