@@ -88,6 +88,16 @@ CXLCCI *cxl_cci_target_cci(CXLCCITarget *t)
     return t->cci;
 }
 
+void cxl_cci_target_reset(CXLCCITarget *t)
+{
+    CXLCCIEventPolicy *p;
+
+    if (t->vcs && t->cci) {
+        p = cxl_vcs_cci_event_policy(t->cci);
+        cxl_cci_event_policy_init(p, &p->transport);
+    }
+}
+
 void cxl_cci_target_close(CXLCCITarget *t)
 {
     if (t->vcs) {

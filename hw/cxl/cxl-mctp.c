@@ -107,6 +107,9 @@ void cxl_mctp_cleanup(CXLMCTPEndpoint *ep)
 
 void cxl_mctp_reset(CXLMCTPEndpoint *ep)
 {
+    if (ep->target) {
+        cxl_cci_target_reset(ep->target);
+    }
     ep->eid = MCTP_EID_NULL;
     ep->notify_eid = MCTP_EID_NULL;
     ep->rx_active = false;

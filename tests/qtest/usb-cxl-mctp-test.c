@@ -108,6 +108,20 @@ static void host_start(Host *h, const char *target, const char *extra)
                DEV_ADDR, EP_MCTP, 512, desc);
 }
 
+/* Reset the controller and the port, so the device, and set it up again */
+static void host_reset_usb(Host *h)
+{
+    int ehci = cxl_fm_find(&h->pci, 0x8086, 0x24cd, 0);
+    uint8_t desc[8];
+
+    qehci_init(&h->ehci, h->qts, cxl_fm_bar(&h->pci, ehci, 0), MEM_BASE,
+               DEV_ADDR, EP_MCTP, 512, desc);
+    h->tag = 0;
+    h->iid = 0;
+    h->dev_eid = 0;
+    h->src_eid = 0;
+}
+
 static void host_configure(Host *h)
 {
     control(h, 0x00, 9, 1, 0, NULL, 0);
@@ -660,6 +674,16 @@ static void test_event_notification(void)
     send_msg(&h, (const uint8_t[]){ 0x08, 0, 0x33, 0, 0x06, 0x01, 2, 0, 0,
                                      0, 0, 0, 0, 0x01, 0x00 }, 15, 64);
     expect_no_response(&h);
+
+    /* A USB reset forgets what the FM asked for */
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_MCTP_INT_POLICY, NULL, 0, 0);
+    g_assert_cmpmem(rsp->data + 13, rsp->len - 13, info, sizeof(info));
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    host_reset_usb(&h);
+    host_configure(&h);
+    setup_endpoint(&h);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_MCTP_INT_POLICY, NULL, 0, 0);
+    g_assert_cmpmem(rsp->data + 13, rsp->len - 13, ((uint8_t[]){ 0, 0 }), 2);
     host_stop(&h);
 }
 

@@ -68,6 +68,11 @@ CXLCCITarget *cxl_cci_target_open(const char *target, DeviceState *intf,
                                   const CXLCCITransport *t, Error **errp);
 /* The target's CCI, or NULL once the target is gone */
 CXLCCI *cxl_cci_target_cci(CXLCCITarget *t);
+/*
+ * The transport was reset: what its FM asked it to signal is forgotten
+ * (a switch's CCI: no event interrupts, no MCTP Event Notifications)
+ */
+void cxl_cci_target_reset(CXLCCITarget *t);
 void cxl_cci_target_close(CXLCCITarget *t);
 
 #endif

@@ -69,7 +69,10 @@ bool cxl_mctp_init(CXLMCTPEndpoint *ep, const char *name, const char *target,
                    DeviceState *intf, CXLMCTPSendFn *send,
                    CXLMCTPBusyFn *busy, void *opaque, Error **errp);
 void cxl_mctp_cleanup(CXLMCTPEndpoint *ep);
-/* The transport was reset: forget the EID and any partial message */
+/*
+ * The transport was reset: forget the EID, any partial message and what
+ * the FM asked to be signalled
+ */
 void cxl_mctp_reset(CXLMCTPEndpoint *ep);
 /* One MCTP packet from the host, transport header first */
 void cxl_mctp_receive(CXLMCTPEndpoint *ep, const uint8_t *pkt, size_t len);
