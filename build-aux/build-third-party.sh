@@ -4,8 +4,9 @@
 # source snapshots (THIRD_PARTY_DIR, pinned in pins.mk): libcxlmi as a
 # static library, CodeConstruct's `mctp` tool and `mctpd`.  Nothing of
 # theirs is kept in the repository; the builds are cached under
-# $CXL_FABRIC_CACHE/third-party, keyed by the snapshot's and this
-# script's contents.  Prints the two install directories:
+# $CXL_FABRIC_CACHE/third-party, keyed by the snapshot's pinned SHA-256
+# and this script's contents (a cached build needs no snapshot).  Prints
+# the two install directories:
 #
 #   LIBCXLMI=<dir>    include/ and lib/ (libcxlmi.a, libccan.a)
 #   MCTP=<dir>        bin/mctp, sbin/mctpd, share/mctpd-dbus.conf
@@ -17,34 +18,52 @@ top=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 load_pins
 
-case "$THIRD_PARTY_DIR" in
-    /*) src_dir=$THIRD_PARTY_DIR ;;
-    *) src_dir=$top/$THIRD_PARTY_DIR ;;
-esac
 out_dir="$CXL_FABRIC_CACHE/third-party"
 
-# The cache directory for snapshot $1: <snapshot>-<key>
-cache_of() {
-    local tarball="$src_dir/$1.tar.gz" key
-    [ -f "$tarball" ] || die "no source snapshot $tarball.
-  THIRD_PARTY_DIR (now $THIRD_PARTY_DIR) names the directory that holds
-  $1.tar.gz; override it, e.g. THIRD_PARTY_DIR=/path make check-guest"
-    key=$( (sha256sum < "$tarball"; cat "$0") | sha1sum | cut -c1-12)
-    echo "$out_dir/$1-$key"
+# The snapshot $1's tarball: in THIRD_PARTY_DIR or, for a relative one,
+# the same path below a parent directory of the tree; empty if none has it
+tarball_of() {
+    local dir=$top rel=${THIRD_PARTY_DIR#../}
+    case "$THIRD_PARTY_DIR" in
+        /*) [ -f "$THIRD_PARTY_DIR/$1.tar.gz" ] &&
+                echo "$THIRD_PARTY_DIR/$1.tar.gz"
+            return 0 ;;
+    esac
+    [ -f "$top/$THIRD_PARTY_DIR/$1.tar.gz" ] &&
+        { echo "$top/$THIRD_PARTY_DIR/$1.tar.gz"; return 0; }
+    while [ "$dir" != / ]; do
+        dir=$(dirname "$dir")
+        [ -f "$dir/$rel/$1.tar.gz" ] && { echo "$dir/$rel/$1.tar.gz"; return 0; }
+    done
+    return 0
 }
 
-# Unpack snapshot $1 into a fresh work directory and print its path
+# The cache directory for snapshot $1 of SHA-256 $2: <snapshot>-<key>,
+# the key from the pinned checksum and this script
+cache_of() {
+    echo "$out_dir/$1-$( (echo "$2"; cat "$0") | sha1sum | cut -c1-12)"
+}
+
+# Unpack snapshot $1 of SHA-256 $2, checked, into a fresh work directory
+# and print its path
 unpack() {
-    local work="$out_dir/work-$1"
+    local work="$out_dir/work-$1" tarball
+    tarball=$(tarball_of "$1")
+    [ -n "$tarball" ] || die "no source snapshot $1.tar.gz in $THIRD_PARTY_DIR
+  (nor in a parent directory of $top) and no build of it cached; set
+  THIRD_PARTY_DIR to the directory that holds it, e.g.
+  THIRD_PARTY_DIR=/path make check-guest"
+    echo "$2  $tarball" | sha256sum -c --quiet - >&2 ||
+        die "$tarball is not the pinned snapshot (SHA-256 $2)"
     rm -rf "$work"
     mkdir -p "$work"
-    tar -C "$work" -xzf "$src_dir/$1.tar.gz"
+    tar -C "$work" -xzf "$tarball"
     echo "$work/$1"
 }
 
 build_libcxlmi() {
     local dest=$1 src
-    src=$(unpack "$LIBCXLMI_SNAPSHOT")
+    src=$(unpack "$LIBCXLMI_SNAPSHOT" "$LIBCXLMI_CHECKSUM")
     echo "build-third-party: building $LIBCXLMI_SNAPSHOT (static)" >&2
     # No D-Bus scan of mctpd's endpoints: programs open (net, EID)
     meson setup "$src/b" "$src" --default-library=static \
@@ -62,7 +81,7 @@ build_libcxlmi() {
 
 build_mctp() {
     local dest=$1 src
-    src=$(unpack "$MCTP_SNAPSHOT")
+    src=$(unpack "$MCTP_SNAPSHOT" "$MCTP_CHECKSUM")
     echo "build-third-party: building $MCTP_SNAPSHOT (mctp, mctpd)" >&2
     meson setup "$src/b" "$src" -Dtests=false >&2
     ninja -C "$src/b" mctp mctpd >&2
@@ -73,10 +92,11 @@ build_mctp() {
     rm -rf "$(dirname "$src")"
 }
 
-# Build snapshot $2 with function $1 unless its cache is complete
+# Build snapshot $2 (SHA-256 $3) with function $1 unless its cache is
+# complete
 cached() {
     local dest
-    dest=$(cache_of "$2")
+    dest=$(cache_of "$2" "$3")
     if [ ! -f "$dest/.complete" ]; then
         rm -rf "$dest" "$dest.tmp"
         mkdir -p "$dest.tmp"
@@ -89,5 +109,7 @@ cached() {
 
 pkg-config --exists libsystemd ||
     die "mctpd needs libsystemd's sd-bus: run build-aux/setup.sh"
-echo "LIBCXLMI=$(cached build_libcxlmi "$LIBCXLMI_SNAPSHOT")"
-echo "MCTP=$(cached build_mctp "$MCTP_SNAPSHOT")"
+libcxlmi=$(cached build_libcxlmi "$LIBCXLMI_SNAPSHOT" "$LIBCXLMI_CHECKSUM")
+mctp=$(cached build_mctp "$MCTP_SNAPSHOT" "$MCTP_CHECKSUM")
+echo "LIBCXLMI=$libcxlmi"
+echo "MCTP=$mctp"

@@ -9,8 +9,12 @@ QEMU_DEBIAN_SUITE=sid
 KERNEL_SERIES=7.2
 KERNEL_DEBIAN_VERSION=7.2.13-1
 # Clients the guest scenarios run against the switch: source snapshots
-# in THIRD_PARTY_DIR (relative paths are from the top of the tree),
-# built at test time by build-aux/build-third-party.sh
+# in THIRD_PARTY_DIR (relative paths are from the top of the tree, and
+# are looked for in its parent directories too: shared/third-party
+# beside a clone anywhere below the workspace), checked against their
+# SHA-256 (*_CHECKSUM) and built at test time by build-aux/build-third-party.sh
 THIRD_PARTY_DIR=../shared/third-party
 LIBCXLMI_SNAPSHOT=libcxlmi-d2dd30c0dbba
+LIBCXLMI_CHECKSUM=10001ec7e913aa8e5be3960bb8110da2ce9fab7f7f9027304014a1bd88fb9217
 MCTP_SNAPSHOT=mctp-798af679c99a
+MCTP_CHECKSUM=b5ca72ff892f22096309d7e14e346768ac29cf38eeea750b6bfaa3d027141171
