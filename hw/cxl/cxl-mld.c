@@ -26,12 +26,12 @@
 #include "qemu/bswap.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
-#include "qom/object_interfaces.h"
 #include "system/hostmem.h"
 #include "hw/qdev-properties.h"
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_mailbox.h"
 #include "hw/cxl/cxl_mld.h"
+#include "cxl-ld-memory.h"
 #include "trace.h"
 
 /* LD allocations are multiples of this: Memory Granularity 0 */
@@ -47,77 +47,6 @@
 #define CXL_MLD_QOS_TEMP_THROUGHPUT_REDUCTION BIT(1)
 #define CXL_MLD_QOS_CAPS (CXL_MLD_QOS_EGRESS_PORT_CONGESTION | \
                           CXL_MLD_QOS_TEMP_THROUGHPUT_REDUCTION)
-
-/*
- * The memory of one LD: a window onto the MLD's memory, which cxl-type3
- * takes like any memory backend.  Only cxl_mld_prepare() makes them.
- * Writes through it reach the MLD's backend, file included; they do not
- * mark the MLD backend's own region dirty (no migration of MLDs).
- */
-#define TYPE_CXL_LD_MEMORY "cxl-ld-memory"
-OBJECT_DECLARE_SIMPLE_TYPE(CXLLDMemory, CXL_LD_MEMORY)
-
-struct CXLLDMemory {
-    HostMemoryBackend parent_obj;
-
-    MemoryRegion *source;
-    uint64_t offset;
-};
-
-static void cxl_ld_memory_complete(UserCreatable *uc, Error **errp)
-{
-    HostMemoryBackend *backend = MEMORY_BACKEND(uc);
-    CXLLDMemory *m = CXL_LD_MEMORY(uc);
-
-    if (!m->source) {
-        error_setg(errp, "%s is the memory of an LD of a cxl-type3 with "
-                   "num-lds; it cannot be created on its own",
-                   TYPE_CXL_LD_MEMORY);
-        return;
-    }
-    /*
-     * A RAM region of its own on the MLD's host memory, not an alias: the
-     * device writes it as RAM (memory_region_set_dirty() of the LSA),
-     * and a host maps it as RAM
-     */
-    memory_region_init_ram_ptr(&backend->mr, OBJECT(backend), "cxl-ld-memory",
-                               backend->size,
-                               memory_region_get_ram_ptr(m->source) +
-                               m->offset);
-}
-
-static void cxl_ld_memory_class_init(ObjectClass *oc, const void *data)
-{
-    UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
-
-    ucc->complete = cxl_ld_memory_complete;
-}
-
-static const TypeInfo cxl_ld_memory_info = {
-    .name = TYPE_CXL_LD_MEMORY,
-    .parent = TYPE_MEMORY_BACKEND,
-    .instance_size = sizeof(CXLLDMemory),
-    .class_init = cxl_ld_memory_class_init,
-};
-
-static void cxl_mld_register_types(void)
-{
-    type_register_static(&cxl_ld_memory_info);
-}
-
-type_init(cxl_mld_register_types)
-
-static HostMemoryBackend *cxl_ld_memory_new(MemoryRegion *source,
-                                            uint64_t offset, uint64_t size)
-{
-    CXLLDMemory *m = CXL_LD_MEMORY(object_new(TYPE_CXL_LD_MEMORY));
-
-    m->source = source;
-    m->offset = offset;
-    m->parent_obj.size = size;
-    user_creatable_complete(USER_CREATABLE(m), &error_abort);
-    return MEMORY_BACKEND(m);
-}
 
 /* CXL r3.2 Table 7-84: the QoS settings of Get and Set QoS Control */
 typedef struct CXLMLDQoSControl {
