@@ -32,7 +32,7 @@
 void cxl_fm_assert_bytes(const void *got, size_t got_len, const void *want,
                          size_t want_len)
 {
-    if (got_len != want_len || memcmp(got, want, got_len)) {
+    if (got_len != want_len || (got_len && memcmp(got, want, got_len))) {
         g_autoptr(GString) a = g_string_new(NULL);
         g_autoptr(GString) b = g_string_new(NULL);
 

@@ -208,7 +208,9 @@ static size_t tunnel_encode(uint8_t *req, uint8_t port_or_ld, uint8_t tag,
     req[7] = opcode & 0xff;
     req[8] = opcode >> 8;
     st24_le_p(req + 9, len);
-    memcpy(req + 16, pl, len);
+    if (len) {
+        memcpy(req + 16, pl, len);
+    }
     return 16 + len;
 }
 

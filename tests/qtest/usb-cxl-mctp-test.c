@@ -242,7 +242,9 @@ static GByteArray *ctrl(Host *h, uint8_t cmd, const uint8_t *data,
     GByteArray *rsp;
     uint8_t tag;
 
-    memcpy(req + 3, data, len);
+    if (len) {
+        memcpy(req + 3, data, len);
+    }
     tag = send_msg(h, req, 3 + len, 64);
     rsp = recv_msg(h, tag);
     g_assert_cmpuint(rsp->len, >=, 4);
@@ -265,7 +267,9 @@ static GByteArray *cci(Host *h, uint8_t type, uint16_t opcode,
     req[4] = opcode & 0xff;
     req[5] = opcode >> 8;
     st24_le_p(req + 6, len);
-    memcpy(req + 13, pl, len);
+    if (len) {
+        memcpy(req + 13, pl, len);
+    }
     tag = send_msg(h, req, 13 + len, 64);
     rsp = recv_msg(h, tag);
     g_assert_cmpuint(rsp->len, >=, 13);
