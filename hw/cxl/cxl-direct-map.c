@@ -33,7 +33,6 @@
 #include "hw/pci/pcie_port.h"
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_direct_map.h"
-#include "hw/cxl/cxl_vcs_switch.h"
 #include "system/hostmem.h"
 #include "trace.h"
 
@@ -189,11 +188,10 @@ static void cxl_direct_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
 }
 
 /* The type-3 device a host sees below @port, if any */
-static CXLType3Dev *cxl_direct_map_type3(PCIDevice *d)
+static CXLType3Dev *cxl_direct_map_type3(PCIDevice *port)
 {
-    if (d && cxl_vcs_function_target(d)) {
-        d = cxl_vcs_function_target(d);
-    }
+    PCIDevice *d = port ? cxl_endpoint_below(PCI_BRIDGE(port)) : NULL;
+
     return d ? (CXLType3Dev *)object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3) :
                NULL;
 }
@@ -202,13 +200,12 @@ static CXLType3Dev *cxl_direct_map_type3(PCIDevice *d)
 static void cxl_direct_map_port(CXLFixedWindow *fw, PCIDevice *rp,
                                 uint64_t lob, uint64_t upb)
 {
-    PCIDevice *d = rp ? pci_bridge_get_sec_bus(PCI_BRIDGE(rp))->devices[0] :
-                        NULL;
+    PCIDevice *d = rp ? cxl_endpoint_below(PCI_BRIDGE(rp)) : NULL;
     CXLComponentState *usp;
     uint32_t *cache_mem;
 
-    if (cxl_direct_map_type3(d)) {
-        cxl_direct_map_device(fw, cxl_direct_map_type3(d), lob, upb);
+    if (cxl_direct_map_type3(rp)) {
+        cxl_direct_map_device(fw, cxl_direct_map_type3(rp), lob, upb);
         return;
     }
     if (!d || !object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
@@ -219,7 +216,7 @@ static void cxl_direct_map_port(CXLFixedWindow *fw, PCIDevice *rp,
     for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
         uint64_t l = lob, u = upb;
         CXLDecoder dec;
-        PCIDevice *dsp, *ep;
+        PCIDevice *dsp;
 
         if (!cxl_decoder_1way(cache_mem, i, &dec) ||
             !cxl_narrow(&l, &u, &dec)) {
@@ -227,10 +224,8 @@ static void cxl_direct_map_port(CXLFixedWindow *fw, PCIDevice *rp,
         }
         dsp = pcie_find_port_by_pn(pci_bridge_get_sec_bus(PCI_BRIDGE(d)),
                                    dec.target);
-        ep = dsp ? pci_bridge_get_sec_bus(PCI_BRIDGE(dsp))->devices[0] :
-                   NULL;
-        if (cxl_direct_map_type3(ep)) {
-            cxl_direct_map_device(fw, cxl_direct_map_type3(ep), l, u);
+        if (cxl_direct_map_type3(dsp)) {
+            cxl_direct_map_device(fw, cxl_direct_map_type3(dsp), l, u);
         }
     }
 }
