@@ -253,35 +253,51 @@ static GByteArray *ctrl(Host *h, uint8_t cmd, const uint8_t *data,
     return rsp;
 }
 
-/* A CCI request on MCTP message type @type; returns the response */
-static GByteArray *cci(Host *h, uint8_t type, uint16_t opcode,
-                       const void *pl, size_t len, uint16_t rc)
+/* Send a CCI request on MCTP message type @type; returns its MCTP tag */
+static uint8_t cci_send(Host *h, uint8_t type, uint16_t opcode,
+                        const void *pl, size_t len)
 {
     g_autofree uint8_t *req = g_malloc0(13 + len);
-    uint8_t cci_tag = h->tag * 3 + 1;
-    GByteArray *rsp;
-    uint8_t tag;
 
     req[0] = type;
-    req[2] = cci_tag;
+    req[2] = (h->tag & 7) * 3 + 1;
     req[4] = opcode & 0xff;
     req[5] = opcode >> 8;
     st24_le_p(req + 6, len);
     if (len) {
         memcpy(req + 13, pl, len);
     }
-    tag = send_msg(h, req, 13 + len, 64);
-    rsp = recv_msg(h, tag);
+    return send_msg(h, req, 13 + len, 64);
+}
+
+/*
+ * The response to the request cci_send() sent with MCTP tag @tag, its
+ * headers checked
+ */
+static GByteArray *cci_recv(Host *h, uint8_t tag, uint8_t type,
+                            uint16_t opcode, uint16_t rc)
+{
+    GByteArray *rsp = recv_msg(h, tag);
+
     g_assert_cmpuint(rsp->len, >=, 13);
     g_assert_cmphex(rsp->data[0], ==, type);
     g_assert_cmphex(rsp->data[1], ==, 1);
-    g_assert_cmphex(rsp->data[2], ==, cci_tag);
+    g_assert_cmphex(rsp->data[2], ==, tag * 3 + 1);
     g_assert_cmphex(rsp->data[4], ==, opcode & 0xff);
     g_assert_cmphex(rsp->data[5], ==, opcode >> 8);
     g_assert_cmpuint(ldl_le_p(rsp->data + 5) >> 8 & 0x1fffff, ==,
                      rsp->len - 13);
     g_assert_cmphex(lduw_le_p(rsp->data + 9), ==, rc);
     return rsp;
+}
+
+/* A CCI request on MCTP message type @type; returns the response */
+static GByteArray *cci(Host *h, uint8_t type, uint16_t opcode,
+                       const void *pl, size_t len, uint16_t rc)
+{
+    uint8_t tag = cci_send(h, type, opcode, pl, len);
+
+    return cci_recv(h, tag, type, opcode, rc);
 }
 
 /* mctpd's SetupEndpoint: Get EID, Set EID, Get Message Type Support */
@@ -518,6 +534,117 @@ static void test_bind_unbind(void)
     /* The logs are the switch's: MCTP may ask for its interrupts too */
     rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_SET_INT_POLICY, msi_policy,
               sizeof(msi_policy), CXL_RC_SUCCESS);
+    host_stop(&h);
+}
+
+/*
+ * The FM's two transports at once, the switch mailbox and MCTP: they
+ * share the switch's one bind or unbind at a time (the other transport
+ * gets Busy), each gets its own responses even when interleaved, and
+ * both read the same event log.
+ */
+static void test_concurrent_fm(void)
+{
+    static const uint8_t bind_req[] = { 0, 1, 0, 0, 0xff, 0xff };
+    static const uint8_t bind2_req[] = { 0, 0, 1, 0, 0xff, 0xff };
+    static const uint8_t unbind_req[] = { 0, 1, 2 };
+    static const uint8_t info_req[] = { 0, 2, 1, 0 };
+    static const uint8_t info_log[1] = { 0 };
+    /* VCS 0's two vPPBs while vPPB 1's bind is in progress, once bound */
+    static const uint8_t binding[] = { 1, 0, 0, 0, 0, 1, 2, 2,
+                                       0, 0xff, 0xff, 0, 1, 0, 0xff, 0 };
+    static const uint8_t bound[] = { 1, 0, 0, 0, 0, 1, 2, 2,
+                                     0, 0xff, 0xff, 0, 2, 0, 0xff, 0 };
+    static const uint8_t both[] = { 1, 0, 0, 0, 0, 1, 2, 2,
+                                    2, 1, 0xff, 0, 2, 0, 0xff, 0 };
+    g_autofree uint8_t *mb_out = g_malloc(4096);
+    g_autoptr(GByteArray) rsp = NULL;
+    CXLFMMailbox mb;
+    Host h;
+    size_t len;
+    uint16_t op, rc;
+    uint8_t pct, tag;
+    int dev;
+
+    host_start(&h, "vcs0",
+               "-object memory-backend-ram,id=mem1,size=256M "
+               "-device cxl-type3,volatile-memdev=mem1,id=ep1,sn=100,"
+               "vcs=vcs0,dsppb=1 "
+               "-device cxl-switch-mailbox-cci,bus=pcie.0,target=vcs0");
+    host_configure(&h);
+    setup_endpoint(&h);
+    dev = cxl_fm_find(&h.pci, 0x19e5, 0xa123, 0);
+    g_assert_cmpint(dev, >=, 0);
+    cxl_fm_mbox_init(&mb, &h.pci, dev, 0);
+
+    /* The mailbox starts a bind; MCTP's bind and unbind are Busy */
+    len = 4096;
+    g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_BIND, bind_req,
+                                    sizeof(bind_req), mb_out, &len),
+                    ==, CXL_RC_BG_STARTED);
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_BIND, bind_req,
+                           sizeof(bind_req), CXL_RC_BUSY));
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_UNBIND,
+                           unbind_req, sizeof(unbind_req), CXL_RC_BUSY));
+
+    /*
+     * MCTP's Get VCS Info sees the bind in progress; its response waits
+     * while the mailbox asks the same
+     */
+    tag = cci_send(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_VCS_INFO, info_req,
+                   sizeof(info_req));
+    len = 4096;
+    g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_VCS_INFO, info_req,
+                                    sizeof(info_req), mb_out, &len),
+                    ==, CXL_RC_SUCCESS);
+    cxl_fm_assert_bytes(mb_out, len, binding, sizeof(binding));
+    assert_msg_payload(cci_recv(&h, tag, MCTP_TYPE_CXL_FMAPI,
+                                CXL_OP_VCS_INFO, CXL_RC_SUCCESS),
+                       binding, sizeof(binding));
+
+    /* The bind completes on the mailbox's CCI only */
+    qtest_clock_step(h.qts, 100 * 1000 * 1000);
+    cxl_fm_mbox_bg(&mb, &op, &pct, &rc);
+    g_assert_cmphex(op, ==, CXL_OP_BIND);
+    g_assert_cmpuint(pct, ==, 100);
+    g_assert_cmphex(rc, ==, CXL_RC_SUCCESS);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_BG_OP_STATUS, NULL, 0, 0);
+    g_assert_cmphex(lduw_le_p(rsp->data + 13 + 2), ==, 0);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_VCS_INFO,
+                           info_req, sizeof(info_req), CXL_RC_SUCCESS),
+                       bound, sizeof(bound));
+
+    /* MCTP binds the other device; the mailbox's unbind is Busy meanwhile */
+    g_byte_array_unref(cci(&h, MCTP_TYPE_CXL_FMAPI, CXL_OP_BIND, bind2_req,
+                           sizeof(bind2_req), CXL_RC_BG_STARTED));
+    len = 4096;
+    g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_UNBIND, unbind_req,
+                                    sizeof(unbind_req), mb_out, &len),
+                    ==, CXL_RC_BUSY);
+    qtest_clock_step(h.qts, 100 * 1000 * 1000);
+    rsp = cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_BG_OP_STATUS, NULL, 0, 0);
+    g_assert_cmphex(lduw_le_p(rsp->data + 13 + 2), ==, CXL_OP_BIND);
+    g_assert_cmpuint(rsp->data[13] >> 1, ==, 100);
+    g_assert_cmphex(lduw_le_p(rsp->data + 13 + 4), ==, CXL_RC_SUCCESS);
+    g_byte_array_unref(g_steal_pointer(&rsp));
+    len = 4096;
+    g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_VCS_INFO, info_req,
+                                    sizeof(info_req), mb_out, &len),
+                    ==, CXL_RC_SUCCESS);
+    cxl_fm_assert_bytes(mb_out, len, both, sizeof(both));
+
+    /*
+     * One log for both: each bind's VCS record and link record, and none
+     * for the commands refused as Busy
+     */
+    len = 4096;
+    g_assert_cmphex(cxl_fm_mbox_cmd(&mb, CXL_OP_GET_EVENT_RECORDS, info_log,
+                                    1, mb_out, &len), ==, CXL_RC_SUCCESS);
+    g_assert_cmpuint(len, ==, 0x20 + 4 * 0x80);
+    g_assert_cmpuint(lduw_le_p(mb_out + 0x14), ==, 4);
+    assert_msg_payload(cci(&h, MCTP_TYPE_CXL_CCI, CXL_OP_GET_EVENT_RECORDS,
+                           info_log, 1, CXL_RC_SUCCESS), mb_out, len);
     host_stop(&h);
 }
 
@@ -912,6 +1039,7 @@ int main(int argc, char **argv)
     qtest_add_func("/usb-cxl-mctp/event-notification",
                    test_event_notification);
     qtest_add_func("/usb-cxl-mctp/fragmentation", test_fragmentation);
+    qtest_add_func("/usb-cxl-mctp/concurrent-fm", test_concurrent_fm);
     qtest_add_func("/usb-cxl-mctp/bad-input", test_bad_input);
     qtest_add_func("/usb-cxl-mctp/targets", test_targets);
     qtest_add_func("/usb-cxl-mctp/bad-target", test_bad_target);
