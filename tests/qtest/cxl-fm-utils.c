@@ -7,6 +7,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "qemu/units.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -22,12 +23,9 @@
 /* CXL device register layout, CXL r3.2 8.2.8 */
 #define CXL_CAP_ARRAY_COUNT_SHIFT 32
 #define CXL_CAP_ID_MAILBOX 0x0002
-#define CXL_MBOX_CAP 0x00
-#define CXL_MBOX_CTRL 0x04
-#define CXL_MBOX_CMD 0x08
-#define CXL_MBOX_STS 0x10
-#define CXL_MBOX_BG_STS 0x18
-#define CXL_MBOX_PAYLOAD 0x20
+
+/* Records in one seed file of a fuzz corpus */
+#define CXL_FUZZ_SEED_RECORDS 16
 
 void cxl_fm_assert_bytes(const void *got, size_t got_len, const void *want,
                          size_t want_len)
@@ -418,16 +416,54 @@ void cxl_fm_mbox_init(CXLFMMailbox *mb, CXLFMHost *h, int bdf, int bar)
                             0x1f);
 }
 
+void cxl_fm_fuzz_record(const char *target, uint8_t action,
+                        const void *a, size_t a_len,
+                        const void *b, size_t b_len)
+{
+    static GHashTable *files;
+    const char *corpus = g_getenv("CXL_FUZZ_CORPUS");
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    uint8_t hdr[3] = { action };
+    unsigned n;
+    FILE *f;
+
+    if (!corpus || a_len + b_len > UINT16_MAX) {
+        return;
+    }
+    if (!files) {
+        files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    }
+    n = GPOINTER_TO_UINT(g_hash_table_lookup(files, target));
+    g_hash_table_insert(files, g_strdup(target), GUINT_TO_POINTER(n + 1));
+    dir = g_build_filename(corpus, target, NULL);
+    g_mkdir_with_parents(dir, 0755);
+    path = g_strdup_printf("%s/qtest-%d-%u", dir, getpid(),
+                           n / CXL_FUZZ_SEED_RECORDS);
+    f = fopen(path, "ab");
+    g_assert_nonnull(f);
+    stw_le_p(hdr + 1, a_len + b_len);
+    g_assert_cmpuint(fwrite(hdr, 1, 3, f), ==, 3);
+    g_assert_cmpuint(fwrite(a, 1, a_len, f), ==, a_len);
+    g_assert_cmpuint(fwrite(b, 1, b_len, f), ==, b_len);
+    fclose(f);
+}
+
 uint16_t cxl_fm_mbox_cmd(CXLFMMailbox *mb, uint16_t opcode,
                          const void *in, size_t in_len,
                          void *out, size_t *out_len)
 {
     QTestState *qts = mb->h->qts;
     uint64_t cmd, sts;
+    uint16_t le_opcode;
     size_t len;
 
     g_assert_cmpuint(in_len, <=, mb->payload_max);
     g_assert_cmphex(qtest_readl(qts, mb->regs + CXL_MBOX_CTRL) & 1, ==, 0);
+    stw_le_p(&le_opcode, opcode);
+    cxl_fm_fuzz_record(opcode == CXL_OP_TUNNEL ? "cxl-vcs-tunnel" :
+                       "cxl-vcs-mailbox", CXL_FUZZ_MBOX, &le_opcode, 2,
+                       in, in_len);
     if (in_len) {
         qtest_memwrite(qts, mb->regs + CXL_MBOX_PAYLOAD, in, in_len);
     }

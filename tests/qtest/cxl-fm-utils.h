@@ -69,6 +69,14 @@ void cxl_fm_slot_ack(CXLFMHost *h, int port);
 void cxl_fm_slot_power(CXLFMHost *h, int port, bool on);
 
 /* A CXL mailbox, found through the device's capability array */
+/* Switch mailbox registers, CXL r3.2 8.2.8.4 */
+#define CXL_MBOX_CAP 0x00
+#define CXL_MBOX_CTRL 0x04
+#define CXL_MBOX_CMD 0x08
+#define CXL_MBOX_STS 0x10
+#define CXL_MBOX_BG_STS 0x18
+#define CXL_MBOX_PAYLOAD 0x20
+
 typedef struct CXLFMMailbox {
     CXLFMHost *h;
     uint64_t regs;
@@ -88,5 +96,41 @@ void cxl_fm_mbox_bg(CXLFMMailbox *mb, uint16_t *opcode, uint8_t *pct,
                     uint16_t *rc);
 /* Whether the mailbox status register reports a background operation */
 bool cxl_fm_mbox_bg_running(CXLFMMailbox *mb);
+
+/*
+ * The input of the fuzz targets in tests/qtest/fuzz/cxl_vcs_fuzz.c: a
+ * sequence of records, each an action byte, a 16-bit little-endian body
+ * length and the body.
+ */
+#define CXL_FUZZ_ACTION_MASK 0x0f
+/* Opcode (16 bits) and payload; the length field is the payload's size */
+#define CXL_FUZZ_MBOX 0
+/* Offset in the mailbox BAR (16), log2 size and read bit (8), value (64) */
+#define CXL_FUZZ_MBOX_REG 1
+/* Downstream port, PCIe register or configuration offset, value (16) */
+#define CXL_FUZZ_SLOT 2
+/* Milliseconds to run the clock, less one (16) */
+#define CXL_FUZZ_CLOCK 3
+/* One bulk OUT transfer to usb-cxl-mctp, as is */
+#define CXL_FUZZ_USB_OUT 4
+/* MCTP destination EID, tag, MTU, message: framed into DSP0283 packets */
+#define CXL_FUZZ_USB_MCTP 5
+/* Bulk IN transfers to read (8) */
+#define CXL_FUZZ_USB_IN 6
+/* A control transfer: setup packet (8 bytes) and OUT data */
+#define CXL_FUZZ_USB_CTRL 7
+/* A USB bus reset */
+#define CXL_FUZZ_USB_RESET 8
+/* With CXL_FUZZ_MBOX, the payload's first 3 bytes give the length field */
+#define CXL_FUZZ_RAW_LENGTH 0x80
+
+/*
+ * With CXL_FUZZ_CORPUS=DIR in the environment, append a record for fuzz
+ * target @target (a body @a followed by @b) to the seed files in
+ * DIR/@target; the qtests' own traffic so seeds the fuzz corpora.
+ */
+void cxl_fm_fuzz_record(const char *target, uint8_t action,
+                        const void *a, size_t a_len,
+                        const void *b, size_t b_len);
 
 #endif

@@ -47,20 +47,34 @@ typedef struct Host {
     char *dir;
 } Host;
 
+/* What the fuzz target cxl-vcs-mctp takes as its seeds */
+#define FUZZ_TARGET "cxl-vcs-mctp"
+
 static size_t control(Host *h, uint8_t type, uint8_t req, uint16_t value,
                       uint16_t index, void *data, uint16_t len)
 {
+    uint8_t setup[8] = { type, req };
+
+    stw_le_p(setup + 2, value);
+    stw_le_p(setup + 4, index);
+    stw_le_p(setup + 6, len);
+    cxl_fm_fuzz_record(FUZZ_TARGET, CXL_FUZZ_USB_CTRL, setup, 8, data,
+                       type & 0x80 ? 0 : len);
     return qehci_control(&h->ehci, type, req, value, index, data, len);
 }
 
 static void bulk_out(Host *h, const void *buf, size_t len)
 {
+    cxl_fm_fuzz_record(FUZZ_TARGET, CXL_FUZZ_USB_OUT, buf, len, NULL, 0);
     qehci_bulk_out(&h->ehci, buf, len);
 }
 
 /* One IN transfer; 0 if the device had nothing to send within @ms */
 static size_t bulk_in(Host *h, uint8_t *buf, int ms)
 {
+    static const uint8_t one;
+
+    cxl_fm_fuzz_record(FUZZ_TARGET, CXL_FUZZ_USB_IN, &one, 1, NULL, 0);
     return qehci_bulk_in(&h->ehci, buf, IN_XFER, ms);
 }
 
@@ -114,6 +128,7 @@ static void host_reset_usb(Host *h)
     int ehci = cxl_fm_find(&h->pci, 0x8086, 0x24cd, 0);
     uint8_t desc[8];
 
+    cxl_fm_fuzz_record(FUZZ_TARGET, CXL_FUZZ_USB_RESET, NULL, 0, NULL, 0);
     qehci_init(&h->ehci, h->qts, cxl_fm_bar(&h->pci, ehci, 0), MEM_BASE,
                DEV_ADDR, EP_MCTP, 512, desc);
     h->tag = 0;
