@@ -22,6 +22,37 @@
 #include "qobject/qnum.h"
 #include "cxl-vcs-fixture.h"
 
+/*
+ * A command whose length field (20 bits) is more than the payload
+ * registers hold is refused with Invalid Payload Length, and the mailbox
+ * goes on working.  Found by the cxl-vcs-mailbox fuzz target: the
+ * doorbell copied that many bytes from beyond the registers.
+ */
+static void test_mbox_oversized(void)
+{
+    static const uint32_t lengths[] = { 2049, 0x50000, 0xfffff };
+    uint8_t buf[2048];
+    size_t len;
+    Fixture f;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    g_assert_cmpuint(f.mb.payload_max, ==, 2048);
+    for (int i = 0; i < ARRAY_SIZE(lengths); i++) {
+        qtest_writeq(f.qts, f.mb.regs + CXL_MBOX_CMD,
+                     CXL_OP_IDENTIFY_SWITCH | (uint64_t)lengths[i] << 16);
+        qtest_writel(f.qts, f.mb.regs + CXL_MBOX_CTRL, 1);
+        g_assert_cmphex(qtest_readl(f.qts, f.mb.regs + CXL_MBOX_CTRL), ==, 0);
+        g_assert_cmphex(qtest_readq(f.qts, f.mb.regs + CXL_MBOX_STS) >> 32,
+                        ==, CXL_RC_INVALID_PAYLOAD_LENGTH);
+        g_assert_cmphex(qtest_readq(f.qts, f.mb.regs + CXL_MBOX_CMD) >> 16,
+                        ==, 0);
+    }
+    len = f.mb.payload_max;
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_IDENTIFY_SWITCH, NULL, 0,
+                                    buf, &len), ==, CXL_RC_SUCCESS);
+    fixture_stop(&f);
+}
+
 static void test_identify(void)
 {
     Fixture f;
@@ -1274,6 +1305,8 @@ int main(int argc, char **argv)
         return g_test_run();
     }
     qtest_add_func("/cxl-vcs-switch/fmapi/identify", test_identify);
+    qtest_add_func("/cxl-vcs-switch/fmapi/mbox-oversized",
+                   test_mbox_oversized);
     qtest_add_func("/cxl-vcs-switch/fmapi/phys-port-state",
                    test_phys_port_state);
     qtest_add_func("/cxl-vcs-switch/fmapi/vcs-info-paging",
