@@ -1272,6 +1272,118 @@ static void test_ppb_config(void)
     fixture_stop(&f);
 }
 
+/*
+ * A host writing garbage: into every downstream port's configuration
+ * space (Interrupt Disable toggled first, which once read beyond q35's
+ * INTx routing table for functions behind a pxb), its slot and link
+ * registers, and the switch mailbox's registers with the doorbell rung.
+ * The switch keeps answering the FM, and binds and unbinds as before.
+ */
+static void test_guest_garbage(void)
+{
+    static const uint8_t info_req[] = { 0, 4, 1, 0 };
+    static const uint8_t info_log[] = { 0 };
+    uint8_t buf[2048];
+    int dsp[8], n;
+    uint8_t exp[8];
+    uint16_t sltctl;
+    size_t len;
+    Fixture f;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 0, 0);
+    /* Found first: garbage in the memory windows hides them from QMP */
+    for (n = 0; n < ARRAY_SIZE(dsp); n++) {
+        g_autofree char *id = g_strdup_printf("swport%d", n);
+
+        dsp[n] = cxl_fm_find_id(&f.h, id);
+        g_assert_cmpint(dsp[n], >=, 0);
+        exp[n] = cxl_fm_find_cap(&f.h, dsp[n], PCI_CAP_ID_EXP);
+    }
+    for (n = 0; n < ARRAY_SIZE(dsp); n++) {
+        cxl_fm_cfg_write(&f.h, dsp[n], PCI_COMMAND,
+                         PCI_COMMAND_INTX_DISABLE, 2);
+        cxl_fm_cfg_write(&f.h, dsp[n], PCI_COMMAND, 0, 2);
+        for (int i = 0; i < 3; i++) {
+            cxl_fm_cfg_write(&f.h, dsp[n], exp[n] + PCI_EXP_SLTCTL,
+                             g_test_rand_int(), 2);
+            cxl_fm_cfg_write(&f.h, dsp[n], exp[n] + PCI_EXP_SLTSTA,
+                             0xffff, 2);
+            cxl_fm_cfg_write(&f.h, dsp[n], exp[n] + PCI_EXP_LNKCTL,
+                             g_test_rand_int(), 2);
+            cxl_fm_cfg_write(&f.h, dsp[n], exp[n] + PCI_EXP_DEVCTL,
+                             g_test_rand_int(), 2);
+            qtest_clock_step(f.qts, BIND_NS);
+        }
+    }
+    for (n = 0; n < ARRAY_SIZE(dsp); n++) {
+        for (int off = PCI_COMMAND; off < 0x100; off += 4) {
+            /* Bus numbers stay, so that the test still finds the ports */
+            if (off != PCI_PRIMARY_BUS) {
+                cxl_fm_cfg_write(&f.h, dsp[n], off, g_test_rand_int(), 4);
+            }
+        }
+    }
+    for (int i = 0; i < 64; i++) {
+        uint32_t off = g_test_rand_int_range(0, 0x20) & ~3;
+        /* Any command but the FM-API's, which would change the binding */
+        uint16_t opcode = g_test_rand_int();
+
+        if (opcode >> 8 >= 0x51 && opcode >> 8 <= 0x56) {
+            opcode ^= 0x8000;
+        }
+        qtest_writel(f.qts, f.mb.regs + off, g_test_rand_int());
+        qtest_writeq(f.qts, f.mb.regs + CXL_MBOX_CMD,
+                     opcode |
+                     (uint64_t)g_test_rand_int_range(0, 0x1000) << 16);
+        qtest_writel(f.qts, f.mb.regs + CXL_MBOX_CTRL, 1);
+        qtest_clock_step(f.qts, BIND_NS);
+    }
+    qtest_writel(f.qts, f.mb.regs + CXL_MBOX_CTRL, 0);
+    while (cxl_fm_mbox_bg_running(&f.mb)) {
+        qtest_clock_step(f.qts, UNBIND_TIMEOUT_NS);
+    }
+
+    /* The FM's view and control are intact */
+    len = sizeof(buf);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_GET_EVENT_RECORDS,
+                                    info_log, 1, buf, &len), ==,
+                    CXL_RC_SUCCESS);
+    len = sizeof(buf);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_VCS_INFO, info_req,
+                                    sizeof(info_req), buf, &len), ==,
+                    CXL_RC_SUCCESS);
+    /* Whatever the garbage did to the binding, the FM can undo it */
+    if (device_bound(&f, "cxl-ep1")) {
+        fm_unbind_start(&f, 0, 0, CXL_UNBIND_SURPRISE);
+        bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
+    }
+    g_assert_false(device_bound(&f, "cxl-ep1"));
+    vppb_expect(&f, 0, 0, 0x00, 0xff);
+
+    /*
+     * A bind to a slot its host has locked (the electromechanical
+     * interlock) fails, and leaves the switch as it was
+     */
+    sltctl = cxl_fm_cfg_read(&f.h, dsp[4], exp[4] + PCI_EXP_SLTCTL, 2);
+    if (!(cxl_fm_cfg_read(&f.h, dsp[4], exp[4] + PCI_EXP_SLTSTA, 2) &
+          PCI_EXP_SLTSTA_EIS)) {
+        cxl_fm_cfg_write(&f.h, dsp[4], exp[4] + PCI_EXP_SLTCTL,
+                         sltctl | PCI_EXP_SLTCTL_EIC, 2);
+    }
+    fm_bind_start(&f, 1, 0, 0);
+    qtest_clock_step(f.qts, BIND_NS);
+    bg_expect(&f, CXL_OP_BIND, 100, CXL_RC_INTERNAL_ERROR);
+    g_assert_false(device_bound(&f, "cxl-ep1"));
+    vppb_expect(&f, 1, 0, 0x00, 0xff);
+    cxl_fm_cfg_write(&f.h, dsp[4], exp[4] + PCI_EXP_SLTCTL,
+                     sltctl | PCI_EXP_SLTCTL_EIC, 2);
+    fm_bind(&f, 1, 0, 0);
+    g_assert_true(device_bound(&f, "cxl-ep1"));
+    vppb_expect(&f, 1, 0, 0x02, 0);
+    fixture_stop(&f);
+}
+
 /* Host-initiated removal (the OS powers the slot off) unbinds too */
 static void test_host_removal(void)
 {
@@ -1318,6 +1430,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/unbind-host-never-releases",
                    test_unbind_host_never_releases);
     qtest_add_func("/cxl-vcs-switch/fmapi/host-removal", test_host_removal);
+    qtest_add_func("/cxl-vcs-switch/fmapi/guest-garbage", test_guest_garbage);
     qtest_add_func("/cxl-vcs-switch/fmapi/bind-errors", test_bind_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/unbind-errors", test_unbind_errors);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dcd", test_tunnel_dcd);
