@@ -229,6 +229,9 @@ static uint16_t tunnel_decode(const uint8_t *rsp, size_t rlen, uint8_t tag,
     g_assert_cmphex(rsp[7], ==, opcode & 0xff);
     g_assert_cmphex(rsp[8], ==, opcode >> 8);
     g_assert_cmpuint(ldl_le_p(rsp + 8) >> 8 & 0x1fffff, ==, rlen - 16);
+    /* Background Operation: set for Background Command Started only */
+    g_assert_cmpuint(rsp[11] >> 7, ==,
+                     lduw_le_p(rsp + 12) == CXL_RC_BG_STARTED);
     memcpy(out, rsp + 16, rlen - 16);
     *out_len = rlen - 16;
     return lduw_le_p(rsp + 12);

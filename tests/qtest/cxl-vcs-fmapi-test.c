@@ -627,6 +627,17 @@ static void test_tunnel_errors(void)
     fm_expect_rc(&f, CXL_OP_TUNNEL, bad_inner, sizeof(bad_inner),
                  CXL_RC_INVALID_PAYLOAD_LENGTH);
     fm_expect_rc(&f, CXL_OP_TUNNEL, unbound, 3, CXL_RC_INVALID_PAYLOAD_LENGTH);
+    /*
+     * The device refuses an inner command it lacks, or one of the wrong
+     * length; the tunnelled response says no background command started
+     * (an uninitialised bool once, found by fuzzing the tunnel)
+     */
+    len = sizeof(out);
+    g_assert_cmphex(fm_tunnel(&f, 2, 0xabcd, NULL, 0, out, &len), ==,
+                    CXL_RC_UNSUPPORTED);
+    len = sizeof(out);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_IDENTIFY, out, 1, out, &len), ==,
+                    CXL_RC_INVALID_PAYLOAD_LENGTH);
     fixture_stop(&f);
 }
 

@@ -36,7 +36,7 @@
 
 /* The seed topology with an MLD and DCDs, on RAM backends */
 static const char *cxl_vcs_fuzz_args = TARGET_NAME
-    " -machine q35,cxl=on,"
+    " -machine q35,cxl=on,pit=off,hpet=off,"
     "cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=8G,"
     "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.size=8G "
     "-accel qtest -m 64M -display none -nodefaults "
