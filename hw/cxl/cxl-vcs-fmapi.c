@@ -582,6 +582,11 @@ static CXLRetCode cmd_vcs_generate_aer(const struct cxl_cmd *cmd,
             err.flags |= PCIE_AER_ERR_TLP_PREFIX_PRESENT;
         }
     }
+    /* A TLP's prefix is logged with its header, never alone */
+    if ((err.flags & PCIE_AER_ERR_TLP_PREFIX_PRESENT) &&
+        !(err.flags & PCIE_AER_ERR_HEADER_VALID)) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
     ret = pcie_aer_inject_error(dev, &err);
     trace_cxl_vcs_aer(cxl_vcs_id(s), in->vcs_id, in->vppb_instance, error,
                       ret);
