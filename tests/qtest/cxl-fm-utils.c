@@ -48,8 +48,7 @@ void cxl_fm_assert_bytes(const void *got, size_t got_len, const void *want,
 
 void cxl_fm_host_init(CXLFMHost *h, QTestState *qts)
 {
-    h->qts = qts;
-    h->next_bus = 1;
+    *h = (CXLFMHost) { .qts = qts, .next_bus = 1 };
     if (strcmp(qtest_get_arch(), "aarch64") == 0) {
         QGenericPCIBus *gbus = g_new0(QGenericPCIBus, 1);
 
@@ -96,7 +95,8 @@ uint16_t cxl_fm_find_ext_cap(CXLFMHost *h, int bdf, uint16_t id)
 {
     uint16_t pos = 0x100;
 
-    while (pos) {
+    /* A list without an end (no function there reads all ones) stops */
+    for (int n = 0; pos && n < (0x1000 - 0x100) / 4; n++) {
         uint32_t hdr = cxl_fm_ext_read(h, bdf, pos);
 
         if ((hdr & 0xffff) == id) {
@@ -154,7 +154,8 @@ uint8_t cxl_fm_find_cap(CXLFMHost *h, int bdf, uint8_t id)
 {
     uint8_t pos = cxl_fm_cfg_read(h, bdf, PCI_CAPABILITY_LIST, 1);
 
-    while (pos) {
+    /* A list without an end (no function there reads all ones) stops */
+    for (int n = 0; pos && n < (0x100 - 0x40) / 4; n++) {
         if (cxl_fm_cfg_read(h, bdf, pos, 1) == id) {
             return pos;
         }

@@ -80,6 +80,7 @@ static CXLFMHost host;
 static CXLFMMailbox mbox;
 static uint64_t mbox_bar;
 static int dsp[NUM_DSP];
+static uint8_t dsp_exp[NUM_DSP];
 static USBDevice *usb;
 static uint64_t usb_packet_id;
 
@@ -119,6 +120,7 @@ static void cxl_vcs_fuzz_pre_fuzz(QTestState *s)
             g_strdup_printf("/machine/peripheral/swport%d", i);
 
         dsp[i] = fuzz_bdf(path);
+        dsp_exp[i] = cxl_fm_find_cap(&host, dsp[i], PCI_CAP_ID_EXP);
     }
     usb = USB_DEVICE(object_resolve_path("/machine/peripheral/usb0", NULL));
     g_assert(usb);
@@ -198,20 +200,19 @@ static void fuzz_slot(QTestState *s, const uint8_t *b, size_t len)
     static const uint8_t exp_regs[] = {
         PCI_EXP_SLTCTL, PCI_EXP_SLTSTA, PCI_EXP_LNKCTL, PCI_EXP_DEVCTL,
     };
-    int port;
-    uint8_t exp, off;
+    unsigned port;
+    uint8_t off;
 
     if (len < 4) {
         return;
     }
-    port = dsp[b[0] % NUM_DSP];
+    port = b[0] % NUM_DSP;
     if (b[1] & 0x80) {
         off = b[1] & 0x7e;
     } else {
-        exp = cxl_fm_find_cap(&host, port, PCI_CAP_ID_EXP);
-        off = exp + exp_regs[b[1] % ARRAY_SIZE(exp_regs)];
+        off = dsp_exp[port] + exp_regs[b[1] % ARRAY_SIZE(exp_regs)];
     }
-    cxl_fm_cfg_write(&host, port, off, lduw_le_p(b + 2), 2);
+    cxl_fm_cfg_write(&host, dsp[port], off, lduw_le_p(b + 2), 2);
 }
 
 static void fuzz_clock(QTestState *s, const uint8_t *b, size_t len)
