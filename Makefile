@@ -6,6 +6,9 @@
 #   make build            build qemu-system-{x86_64,aarch64} and the qtests
 #   make check-guest      run the end-to-end scenarios in a Linux guest
 #   make bench            print the benchmark figures
+#   make check-asan       every qtest under ASan, LSan and UBSan (x86_64)
+#   make soak             10,000 bind/unbind cycles under the sanitizers
+#   make fuzz             run each fuzz target for FUZZ_SECONDS (60)
 #   make refresh-patches  export commits made in build/qemu to patches/
 #   make clean            remove QEMU's build directory
 #   make distclean        remove build/ entirely (downloads stay cached)
@@ -30,7 +33,7 @@ BINARIES := $(addprefix qemu-system-,$(TARGETS)) \
 	$(addprefix tests/qtest/,$(QTESTS))
 
 .PHONY: all setup configure build guest check check-guest demo bench \
-	refresh-patches clean distclean
+	build-san check-asan soak fuzz refresh-patches clean distclean
 
 all: build
 
@@ -70,11 +73,30 @@ bench: build guest
 	@build-aux/bench.sh $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
 		$(GUEST)/initramfs.cpio.gz
 
+# The sanitizer build (./configure --sanitizers): x86_64, clang with
+# ASan, UBSan and libFuzzer's instrumentation, its own build directory.
+SBUILD := $(TREE)/build-san
+build-san: setup
+	@./configure --sanitizers
+	ninja -C $(SBUILD) qemu-system-x86_64 qemu-fuzz-x86_64 \
+		$(addprefix tests/qtest/,$(QTESTS))
+
+check-asan: build-san
+	@build-aux/check-asan.sh $(SBUILD) "$(QTESTS)"
+
+SOAK_CYCLES ?= 10000
+soak: build-san
+	@build-aux/soak.sh $(SBUILD) $(SOAK_CYCLES)
+
+FUZZ_SECONDS ?= 60
+fuzz: build-san
+	@build-aux/fuzz.sh $(SBUILD) $(FUZZ_SECONDS)
+
 refresh-patches:
 	@build-aux/refresh-patches.sh $(TREE)
 
 clean:
-	rm -rf $(QBUILD)
+	rm -rf $(QBUILD) $(SBUILD)
 
 distclean:
 	rm -rf build

@@ -7,6 +7,8 @@
 #     entry goes into its own file and is NotAutomatic, so the rest of
 #     the system stays on bookworm;
 #   - firmware (seabios, ipxe-qemu) and ccache;
+#   - clang and its sanitizer and libFuzzer runtimes for the sanitizer
+#     build (make check-asan, make soak, make fuzz);
 #   - what the guest's mctpd needs: libsystemd's sd-bus to build it,
 #     dbus-daemon for its bus and systemd's busctl to call it.
 set -euo pipefail
@@ -23,6 +25,7 @@ BOOKWORM_PKGS=(
     libfdt-dev seabios ipxe-qemu perl python3-docutils
     flex bison bc libelf-dev busybox-static ndctl daxctl cpio
     libsystemd-dev dbus-daemon dbus-system-bus-common systemd
+    clang libclang-rt-14-dev
 )
 BACKPORTS_PKGS=(meson python3-pycotap)
 BACKPORTS_LIST=/etc/apt/sources.list.d/cxl-fabric-bookworm-backports.sources
