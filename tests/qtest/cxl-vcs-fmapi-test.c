@@ -1437,12 +1437,14 @@ static unsigned long qemu_rss_kib(Fixture *f)
     g_autofree char *path = g_strdup_printf("/proc/%d/status",
                                             (int)qtest_pid(f->qts));
     g_autofree char *text = NULL;
+    unsigned long kib;
     const char *rss;
 
     g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
     rss = strstr(text, "VmRSS:");
     g_assert_nonnull(rss);
-    return strtoul(rss + strlen("VmRSS:"), NULL, 10);
+    g_assert_cmpint(sscanf(rss, "VmRSS: %lu", &kib), ==, 1);
+    return kib;
 }
 
 /*
