@@ -375,15 +375,21 @@ typedef enum CXLFuzzTarget {
 } CXLFuzzTarget;
 
 /* The actions each target takes; other action bytes map onto them */
-static const uint8_t target_actions[][6] = {
-    [FUZZ_MAILBOX] = { CXL_FUZZ_MBOX, CXL_FUZZ_MBOX_REG, CXL_FUZZ_SLOT,
-                       CXL_FUZZ_CLOCK },
-    [FUZZ_TUNNEL] = { CXL_FUZZ_MBOX, CXL_FUZZ_CLOCK },
-    [FUZZ_MCTP] = { CXL_FUZZ_USB_OUT, CXL_FUZZ_USB_MCTP, CXL_FUZZ_USB_IN,
-                    CXL_FUZZ_USB_CTRL, CXL_FUZZ_USB_RESET, CXL_FUZZ_CLOCK },
+static const uint8_t mailbox_actions[] = {
+    CXL_FUZZ_MBOX, CXL_FUZZ_MBOX_REG, CXL_FUZZ_SLOT, CXL_FUZZ_CLOCK,
 };
-static const unsigned target_num_actions[] = {
-    [FUZZ_MAILBOX] = 4, [FUZZ_TUNNEL] = 2, [FUZZ_MCTP] = 6,
+static const uint8_t tunnel_actions[] = { CXL_FUZZ_MBOX, CXL_FUZZ_CLOCK };
+static const uint8_t mctp_actions[] = {
+    CXL_FUZZ_USB_OUT, CXL_FUZZ_USB_MCTP, CXL_FUZZ_USB_IN, CXL_FUZZ_USB_CTRL,
+    CXL_FUZZ_USB_RESET, CXL_FUZZ_CLOCK,
+};
+static const struct {
+    const uint8_t *actions;
+    unsigned num;
+} target_actions[] = {
+    [FUZZ_MAILBOX] = { mailbox_actions, ARRAY_SIZE(mailbox_actions) },
+    [FUZZ_TUNNEL] = { tunnel_actions, ARRAY_SIZE(tunnel_actions) },
+    [FUZZ_MCTP] = { mctp_actions, ARRAY_SIZE(mctp_actions) },
 };
 
 static void cxl_vcs_fuzz(QTestState *s, CXLFuzzTarget t,
@@ -396,11 +402,11 @@ static void cxl_vcs_fuzz(QTestState *s, CXLFuzzTarget t,
         unsigned kind = act & CXL_FUZZ_ACTION_MASK;
         bool ours = false;
 
-        for (unsigned i = 0; i < target_num_actions[t]; i++) {
-            ours |= target_actions[t][i] == kind;
+        for (unsigned i = 0; i < target_actions[t].num; i++) {
+            ours |= target_actions[t].actions[i] == kind;
         }
         if (!ours) {
-            kind = target_actions[t][kind % target_num_actions[t]];
+            kind = target_actions[t].actions[kind % target_actions[t].num];
         }
         switch (kind) {
         case CXL_FUZZ_MBOX:
