@@ -118,81 +118,147 @@ static void test_usp_target(void)
     qtest_quit(qts);
 }
 
-static void test_misconfiguration(void)
+/*
+ * A wrong command line: the seed topology with one option changed (@from
+ * becomes @to), and what QEMU says before it exits with status 1
+ */
+static const struct {
+    const char *from, *to, *expected;
+} bad_cli[] = {
+    { "cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
+      "addr=0.0,multifunction=on,vcs=vcs0",
+      "cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
+      "addr=0.0,multifunction=on,vcs=nosuch",
+      "Device 'nosuch' not found" },
+    { "id=cxl-ep1,lsa=cxl-lsa1,sn=99,vcs=vcs0",
+      "id=cxl-ep1,lsa=cxl-lsa1,sn=99,vcs=cxl-mem4",
+      "Invalid parameter type for 'vcs', expected: "
+      "cxl-vcs-switch" },
+    { "vcs=vcs0,usppb=1", "vcs=vcs0,usppb=2",
+      "cxl-upstream 'us1': usppb 2 out of range (0-1)" },
+    { "vcs=vcs0,usppb=1", "vcs=vcs0,usppb=0",
+      "cxl-upstream 'us1': usppb 0 of cxl-vcs-switch 'vcs0' "
+      "is already used by 'us0'" },
+    { "vcs=vcs0,usppb=1", "vcs=vcs0",
+      "cxl-upstream 'us1': vcs=vcs0 needs usppb= (0-1)" },
+    { "multifunction=on,vcs=vcs0,usppb=1",
+      "multifunction=on,usppb=1",
+      "cxl-upstream 'us1': usppb=1 needs vcs=" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0",
+      "cxl-type3 'cxl-ep2': vcs=vcs0 needs dsppb= (0-3)" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=4",
+      "cxl-type3 'cxl-ep2': dsppb 4 out of range (0-3)" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=x",
+      "cxl-type3 'cxl-ep2': dsppb x out of range (0-3)" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=0",
+      "cxl-type3 'cxl-ep2': dsppb 0 of cxl-vcs-switch 'vcs0' "
+      "is already used by 'cxl-ep1'" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,dsppb=1,bus=pcie.0",
+      "cxl-type3 'cxl-ep2': dsppb=1 needs vcs=" },
+    { "sn=100,vcs=vcs0,dsppb=1",
+      "sn=100,vcs=vcs0,dsppb=1,bus=swport1",
+      "cxl-type3 'cxl-ep2': bus= cannot be combined with "
+      "vcs=: a bind chooses the vPPB it is attached below" },
+    { "port=3,bus=us1,id=swport7", "port=7,bus=us1,id=swport7",
+      "cxl-downstream 'swport7': port 7 below VCS 1 "
+      "(cxl-upstream 'us1') is beyond the vPPB count; vPPB "
+      "ids are the ports 0-3 of its 4 cxl-downstream ports" },
+    { "port=3,bus=us1,id=swport7", "port=2,bus=us1,id=swport7",
+      "cxl-downstream 'swport7': port 2 below VCS 1 "
+      "(cxl-upstream 'us1') is used twice" },
+    { "port=3,bus=us1,id=swport7", "port=3,bus=us1",
+      "cxl-downstream below VCS 1 (cxl-upstream 'us1'), "
+      "port 3: needs an id, by which a bind finds its bus" },
+    { "addr=0.3,target=vcs0", "addr=0.3,target=vcs9",
+      "cxl-switch-mailbox-cci '': target 'vcs9' is not a "
+      "cxl-vcs-switch or cxl-upstream" },
+    { "addr=0.3,target=vcs0", "addr=0.3,id=mb",
+      "cxl-switch-mailbox-cci 'mb': target= is required: a "
+      "cxl-vcs-switch or cxl-upstream" },
+    { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=false",
+      "cxl-vcs-switch 'vcs0': local-fm=false (a fabric "
+      "manager in another QEMU process) is not supported" },
+    { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=254",
+      "cxl-vcs-switch 'vcs0': dsp-ppbs 254 out of range "
+      "(1-253 with usp-ppbs=2: at most 255 physical ports)" },
+    { "slot=10", "slot=10 "
+      "-object memory-backend-ram,id=mem9,size=256M "
+      "-object memory-backend-ram,id=lsa9,size=1M "
+      "-device cxl-type3,persistent-memdev=mem9,id=static,"
+      "lsa=lsa9,bus=swport7",
+      "'static' is attached below vPPB 3 of VCS 1: devices "
+      "reach a VCS's vPPBs by an FM-API bind; give it "
+      "vcs=vcs0 and dsppb=" },
+    { "num-dc-regions=8,sn=101",
+      "num-dc-regions=8,nosuch=1,sn=101",
+      "Property 'cxl-type3.nosuch' not found" },
+    { "num-dc-regions=8,sn=101", "num-dc-regions=3,sn=101",
+      "backend size is not multiple of region len" },
+    { "num-dc-regions=8,sn=101",
+      "num-dc-regions=8,cdat=/nonexistent,sn=101",
+      "CDAT: File read failed" },
+    /* cxl-vcs-switch: out of range, wrong type, missing, duplicated */
+    { SEED_SWITCH, "usp-ppbs=0,dsp-ppbs=4,local-fm=true",
+      "cxl-vcs-switch 'vcs0': usp-ppbs 0 out of range (1-254)" },
+    { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=0,local-fm=true",
+      "cxl-vcs-switch 'vcs0': dsp-ppbs 0 out of range (1-253 with "
+      "usp-ppbs=2: at most 255 physical ports)" },
+    { SEED_SWITCH, "usp-ppbs=two,dsp-ppbs=4,local-fm=true",
+      "Parameter 'usp-ppbs' expects a uint64 value" },
+    { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4294967296,local-fm=true",
+      "Parameter 'dsp-ppbs' expects uint32_t" },
+    { SEED_SWITCH, "usp-ppbs=2,local-fm=true",
+      "Parameter 'dsp-ppbs' is missing" },
+    { SEED_SWITCH, "dsp-ppbs=4,local-fm=true",
+      "Parameter 'usp-ppbs' is missing" },
+    { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=maybe",
+      "Parameter 'local-fm' expects 'on' or 'off'" },
+    { SEED_SWITCH, SEED_SWITCH ",nosuch=1", "Invalid parameter 'nosuch'" },
+    { SEED_SWITCH, SEED_SWITCH " -object cxl-vcs-switch,id=vcs0,"
+      SEED_SWITCH, "Duplicate ID 'vcs0' for object" },
+    /* cxl-upstream and cxl-type3: wrong types */
+    { "vcs=vcs0,usppb=1", "vcs=vcs0,usppb=one",
+      "cxl-upstream: usppb expects a number: an upstream PPB of the "
+      "cxl-vcs-switch that vcs= names (0 to its usp-ppbs - 1)" },
+    { "vcs=vcs0,usppb=1", "vcs=vcs0,usppb=-1",
+      "cxl-upstream: usppb expects a number: an upstream PPB of the "
+      "cxl-vcs-switch that vcs= names (0 to its usp-ppbs - 1)" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,dsppb=one,bus=pcie.0",
+      "cxl-type3: dsppb expects a number: a downstream PPB of "
+      "the cxl-vcs-switch that vcs= names (0 to its dsp-ppbs - 1)" },
+    { "sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=1,num-lds=two",
+      "cxl-type3: num-lds expects a number: the logical "
+      "devices of a multi-logical device (1-16)" },
+    /* Dangling and wrong references */
+    { "sn=100,vcs=vcs0", "sn=100,vcs=vcs9", "Device 'vcs9' not found" },
+    { "addr=0.3,target=vcs0", "addr=0.3,target=cxl-ep1",
+      "cxl-switch-mailbox-cci '': target 'cxl-ep1' is not a "
+      "cxl-vcs-switch or cxl-upstream" },
+    /* usb-cxl-mctp */
+    { "id=usb0,target=vcs0", "id=usb0",
+      "usb-cxl-mctp 'usb0': target= is required: a cxl-vcs-switch, "
+      "cxl-upstream or cxl-type3" },
+    { "id=usb0,target=vcs0", "id=usb0,target=vcs9",
+      "usb-cxl-mctp 'usb0': target 'vcs9' is not a cxl-vcs-switch, "
+      "cxl-upstream or cxl-type3" },
+    { "id=usb0,target=vcs0", "id=usb0,target=cxl-mem1",
+      "usb-cxl-mctp 'usb0': target 'cxl-mem1' is not a cxl-vcs-switch, "
+      "cxl-upstream or cxl-type3" },
+    { "id=usb0,target=vcs0", "id=usb0,target=vcs0,uuid=1",
+      "Property 'usb-cxl-mctp.uuid' doesn't take value '1'" },
+    { "id=usb0,target=vcs0", "id=usb0,target=vcs0,nosuch=1",
+      "Property 'usb-cxl-mctp.nosuch' not found" },
+    { "id=usb0,target=vcs0", "id=usb0,target=vcs0 "
+      "-device usb-cxl-mctp,bus=ehci.0,id=usb0,target=vcs0",
+      "Duplicate ID 'usb0' for device" },
+};
+
+static void test_bad_cli(void)
 {
-    assert_seed_fails("cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
-                      "addr=0.0,multifunction=on,vcs=vcs0",
-                      "cxl-upstream,port=0,sn=1234,bus=root_port1,id=us0,"
-                      "addr=0.0,multifunction=on,vcs=nosuch",
-                      "Device 'nosuch' not found");
-    assert_seed_fails("id=cxl-ep1,lsa=cxl-lsa1,sn=99,vcs=vcs0",
-                      "id=cxl-ep1,lsa=cxl-lsa1,sn=99,vcs=cxl-mem4",
-                      "Invalid parameter type for 'vcs', expected: "
-                      "cxl-vcs-switch");
-    assert_seed_fails("vcs=vcs0,usppb=1", "vcs=vcs0,usppb=2",
-                      "cxl-upstream 'us1': usppb 2 out of range (0-1)");
-    assert_seed_fails("vcs=vcs0,usppb=1", "vcs=vcs0,usppb=0",
-                      "cxl-upstream 'us1': usppb 0 of cxl-vcs-switch 'vcs0' "
-                      "is already used by 'us0'");
-    assert_seed_fails("vcs=vcs0,usppb=1", "vcs=vcs0",
-                      "cxl-upstream 'us1': vcs=vcs0 needs usppb= (0-1)");
-    assert_seed_fails("multifunction=on,vcs=vcs0,usppb=1",
-                      "multifunction=on,usppb=1",
-                      "cxl-upstream 'us1': usppb=1 needs vcs=");
-    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0",
-                      "cxl-type3 'cxl-ep2': vcs=vcs0 needs dsppb= (0-3)");
-    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=4",
-                      "cxl-type3 'cxl-ep2': dsppb 4 out of range (0-3)");
-    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=x",
-                      "cxl-type3 'cxl-ep2': dsppb x out of range (0-3)");
-    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,vcs=vcs0,dsppb=0",
-                      "cxl-type3 'cxl-ep2': dsppb 0 of cxl-vcs-switch 'vcs0' "
-                      "is already used by 'cxl-ep1'");
-    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1", "sn=100,dsppb=1,bus=pcie.0",
-                      "cxl-type3 'cxl-ep2': dsppb=1 needs vcs=");
-    assert_seed_fails("sn=100,vcs=vcs0,dsppb=1",
-                      "sn=100,vcs=vcs0,dsppb=1,bus=swport1",
-                      "cxl-type3 'cxl-ep2': bus= cannot be combined with "
-                      "vcs=: a bind chooses the vPPB it is attached below");
-    assert_seed_fails("port=3,bus=us1,id=swport7", "port=7,bus=us1,id=swport7",
-                      "cxl-downstream 'swport7': port 7 below VCS 1 "
-                      "(cxl-upstream 'us1') is beyond the vPPB count; vPPB "
-                      "ids are the ports 0-3 of its 4 cxl-downstream ports");
-    assert_seed_fails("port=3,bus=us1,id=swport7", "port=2,bus=us1,id=swport7",
-                      "cxl-downstream 'swport7': port 2 below VCS 1 "
-                      "(cxl-upstream 'us1') is used twice");
-    assert_seed_fails("port=3,bus=us1,id=swport7", "port=3,bus=us1",
-                      "cxl-downstream below VCS 1 (cxl-upstream 'us1'), "
-                      "port 3: needs an id, by which a bind finds its bus");
-    assert_seed_fails("addr=0.3,target=vcs0", "addr=0.3,target=vcs9",
-                      "cxl-switch-mailbox-cci '': target 'vcs9' is not a "
-                      "cxl-vcs-switch or cxl-upstream");
-    assert_seed_fails("addr=0.3,target=vcs0", "addr=0.3,id=mb",
-                      "cxl-switch-mailbox-cci 'mb': target= is required: a "
-                      "cxl-vcs-switch or cxl-upstream");
-    assert_seed_fails(SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=false",
-                      "cxl-vcs-switch 'vcs0': local-fm=false (a fabric "
-                      "manager in another QEMU process) is not supported");
-    assert_seed_fails(SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=254",
-                      "cxl-vcs-switch 'vcs0': dsp-ppbs 254 out of range "
-                      "(1-253 with usp-ppbs=2: at most 255 physical ports)");
-    assert_seed_fails("slot=10", "slot=10 "
-                      "-object memory-backend-ram,id=mem9,size=256M "
-                      "-object memory-backend-ram,id=lsa9,size=1M "
-                      "-device cxl-type3,persistent-memdev=mem9,id=static,"
-                      "lsa=lsa9,bus=swport7",
-                      "'static' is attached below vPPB 3 of VCS 1: devices "
-                      "reach a VCS's vPPBs by an FM-API bind; give it "
-                      "vcs=vcs0 and dsppb=");
-    /* A device on a port is created at start-up, every property checked */
-    assert_seed_fails("num-dc-regions=8,sn=101",
-                      "num-dc-regions=8,nosuch=1,sn=101",
-                      "Property 'cxl-type3.nosuch' not found");
-    assert_seed_fails("num-dc-regions=8,sn=101", "num-dc-regions=3,sn=101",
-                      "backend size is not multiple of region len");
-    assert_seed_fails("num-dc-regions=8,sn=101",
-                      "num-dc-regions=8,cdat=/nonexistent,sn=101",
-                      "CDAT: File read failed");
+    for (int i = 0; i < ARRAY_SIZE(bad_cli); i++) {
+        assert_seed_fails(bad_cli[i].from, bad_cli[i].to,
+                          bad_cli[i].expected);
+    }
 }
 
 static void test_properties(void)
@@ -331,7 +397,6 @@ int main(int argc, char **argv)
         return g_test_run();
     }
     qtest_add_func("/cxl-vcs-switch/seed/hmp-info", test_hmp_info);
-    qtest_add_func("/cxl-vcs-switch/seed/misconfiguration",
-                   test_misconfiguration);
+    qtest_add_func("/cxl-vcs-switch/seed/bad-cli", test_bad_cli);
     return g_test_run();
 }
