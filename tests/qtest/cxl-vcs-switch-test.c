@@ -193,7 +193,9 @@ static const struct {
       "num-dc-regions=8,nosuch=1,sn=101",
       "Property 'cxl-type3.nosuch' not found" },
     { "num-dc-regions=8,sn=101", "num-dc-regions=3,sn=101",
-      "backend size is not multiple of region len" },
+      "num-dc-regions=3: volatile-dc-memdev 'cxl-mem3' holds 2 GiB, which "
+      "does not divide into 3 regions of a multiple of 256 MiB each: its "
+      "size must be a multiple of 3 x 256 MiB" },
     { "num-dc-regions=8,sn=101",
       "num-dc-regions=8,cdat=/nonexistent,sn=101",
       "CDAT: File read failed" },
