@@ -33,6 +33,7 @@
 #include "hw/pci/pcie_port.h"
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_direct_map.h"
+#include "hw/cxl/cxl_host.h"
 #include "system/hostmem.h"
 #include "trace.h"
 
@@ -45,6 +46,9 @@ typedef struct CXLDirectMap {
 
 static QLIST_HEAD(, CXLDirectMap) cxl_direct_maps =
     QLIST_HEAD_INITIALIZER(cxl_direct_maps);
+
+/* The machine's fixed memory windows (cxl-fmw), in index order */
+static GSList *cxl_windows;
 
 /* What a window's cache holds at most: a page */
 #define CXL_FMW_CACHE_MAX 4096
@@ -266,17 +270,6 @@ static void cxl_direct_map_window(CXLFixedWindow *fw)
     }
 }
 
-static int cxl_direct_map_one(Object *obj, void *opaque)
-{
-    CXLFixedWindow *fw = (CXLFixedWindow *)
-        object_dynamic_cast(obj, TYPE_CXL_FMW);
-
-    if (fw && memory_region_size(&fw->mr)) {
-        cxl_direct_map_window(fw);
-    }
-    return 0;
-}
-
 void cxl_direct_map_update(void)
 {
     CXLDirectMap *m, *next;
@@ -295,8 +288,17 @@ void cxl_direct_map_update(void)
         OBJECT(&m->alias)->free = g_free;
         object_unparent(OBJECT(&m->alias));
     }
-    object_child_foreach_recursive(object_get_root(), cxl_direct_map_one,
-                                   NULL);
+    /* The machine's windows are fixed once it is ready: find them once */
+    if (!cxl_windows) {
+        cxl_windows = cxl_fmws_get_all_sorted();
+    }
+    for (GSList *l = cxl_windows; l; l = l->next) {
+        CXLFixedWindow *fw = l->data;
+
+        if (memory_region_size(&fw->mr)) {
+            cxl_direct_map_window(fw);
+        }
+    }
     memory_region_transaction_commit();
 }
 
