@@ -57,7 +57,16 @@ for t in "${targets[@]}"; do
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
-        grep -E 'ERROR|runtime error|SUMMARY' "$log" | head -5 | sed 's/^/    /'
+        # What the crash printed (assertion, sanitizer report, stack),
+        # and the input, so that a CI log alone reproduces it
+        grep -v -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|INITED|RELOAD)' \
+            "$log" | grep -A40 -m1 -E 'ERROR|runtime error|Assertion|\*\*' |
+            head -40 | sed 's/^/    /'
+        for c in "$out/crashes/$t-"*; do
+            [ -f "$c" ] || continue
+            echo "    input $c:"
+            od -An -tx1 -v "$c" | head -64 | sed 's/^/    /'
+        done
     fi
 done
 echo "$passed passed, $failed failed"
