@@ -18,14 +18,7 @@
 #include "hw/cxl/cxl_props.h"
 #include "hw/core/qdev-prop-internal.h"
 
-static void cxl_prop_error(Object *obj, const Property *prop, Error **errp)
-{
-    /* No id yet: QEMU's message names the -device option */
-    error_setg(errp, "%s: %s expects a number: %s", object_get_typename(obj),
-               prop->name, prop->info->description);
-}
-
-static void cxl_prop_get_u32(Object *obj, Visitor *v, const char *name,
+static void cxl_prop_get(Object *obj, Visitor *v, const char *name,
                              void *opaque, Error **errp)
 {
     uint32_t *ptr = object_field_prop_ptr(obj, opaque);
@@ -33,56 +26,34 @@ static void cxl_prop_get_u32(Object *obj, Visitor *v, const char *name,
     visit_type_uint32(v, name, ptr, errp);
 }
 
-static void cxl_prop_set_u32(Object *obj, Visitor *v, const char *name,
+static void cxl_prop_set(Object *obj, Visitor *v, const char *name,
                              void *opaque, Error **errp)
 {
-    uint32_t *ptr = object_field_prop_ptr(obj, opaque);
+    const Property *prop = opaque;
+    uint32_t *ptr = object_field_prop_ptr(obj, prop);
 
     if (!visit_type_uint32(v, name, ptr, NULL)) {
-        cxl_prop_error(obj, opaque, errp);
+        /* No id yet: QEMU's message names the -device option */
+        error_setg(errp, "%s: %s expects a number: %s",
+                   object_get_typename(obj), prop->name,
+                   prop->info->description);
     }
 }
 
-static void cxl_prop_get_u8(Object *obj, Visitor *v, const char *name,
-                            void *opaque, Error **errp)
-{
-    uint8_t *ptr = object_field_prop_ptr(obj, opaque);
-
-    visit_type_uint8(v, name, ptr, errp);
+/* A uint32_t property whose errors say it takes @what */
+#define CXL_PROP_NUMBER(what) {                                  \
+    .type = "uint32",                                            \
+    .description = what,                                         \
+    .get = cxl_prop_get,                                         \
+    .set = cxl_prop_set,                                         \
+    .set_default_value = qdev_propinfo_set_default_value_uint,   \
 }
 
-static void cxl_prop_set_u8(Object *obj, Visitor *v, const char *name,
-                            void *opaque, Error **errp)
-{
-    uint8_t *ptr = object_field_prop_ptr(obj, opaque);
-
-    if (!visit_type_uint8(v, name, ptr, NULL)) {
-        cxl_prop_error(obj, opaque, errp);
-    }
-}
-
-const PropertyInfo cxl_prop_usppb = {
-    .type = "uint32",
-    .description = "an upstream PPB of the cxl-vcs-switch that vcs= names "
-                   "(0 to its usp-ppbs - 1)",
-    .get = cxl_prop_get_u32,
-    .set = cxl_prop_set_u32,
-    .set_default_value = qdev_propinfo_set_default_value_uint,
-};
-
-const PropertyInfo cxl_prop_dsppb = {
-    .type = "uint32",
-    .description = "a downstream PPB of the cxl-vcs-switch that vcs= names "
-                   "(0 to its dsp-ppbs - 1)",
-    .get = cxl_prop_get_u32,
-    .set = cxl_prop_set_u32,
-    .set_default_value = qdev_propinfo_set_default_value_uint,
-};
-
-const PropertyInfo cxl_prop_num_lds = {
-    .type = "uint8",
-    .description = "the logical devices of a multi-logical device (1-16)",
-    .get = cxl_prop_get_u8,
-    .set = cxl_prop_set_u8,
-    .set_default_value = qdev_propinfo_set_default_value_uint,
-};
+const PropertyInfo cxl_prop_usppb = CXL_PROP_NUMBER(
+    "an upstream PPB of the cxl-vcs-switch that vcs= names "
+    "(0 to its usp-ppbs - 1)");
+const PropertyInfo cxl_prop_dsppb = CXL_PROP_NUMBER(
+    "a downstream PPB of the cxl-vcs-switch that vcs= names "
+    "(0 to its dsp-ppbs - 1)");
+const PropertyInfo cxl_prop_num_lds = CXL_PROP_NUMBER(
+    "the logical devices of a multi-logical device (1-16)");

@@ -12,10 +12,9 @@
 
 #include "hw/qdev-properties.h"
 
-/* usppb= of cxl-upstream, dsppb= of cxl-type3 (uint32_t) */
+/* uint32_t: usppb= of cxl-upstream, dsppb= and num-lds= of cxl-type3 */
 extern const PropertyInfo cxl_prop_usppb;
 extern const PropertyInfo cxl_prop_dsppb;
-/* num-lds= of cxl-type3 (uint8_t) */
 extern const PropertyInfo cxl_prop_num_lds;
 
 #endif
