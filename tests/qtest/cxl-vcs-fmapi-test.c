@@ -584,6 +584,44 @@ static void test_tunnel_unbound_dcd(void)
     fixture_stop(&f);
 }
 
+/*
+ * Initiate DC Add and Release of an extent whose end wraps around the
+ * DPA space: Invalid Physical Address, not an overflow of the checker's
+ * block bitmap (found by the cxl-vcs-tunnel fuzz target); QMP's add and
+ * release had the same overflow
+ */
+static void test_tunnel_dc_extent_wrap(void)
+{
+    Fixture f;
+    const uint64_t dpa = 2 * 1024 * 1024;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_ADD, dpa, -dpa), ==,
+                    CXL_RC_INVALID_PA);
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_RELEASE, dpa, -dpa), ==,
+                    CXL_RC_INVALID_PA);
+    /* QMP refuses it the same way */
+    for (int release = 0; release < 2; release++) {
+        QDict *resp = qtest_qmp(f.qts,
+            "{'execute': %s, 'arguments': {"
+            "'path': '/machine/peripheral/cxl-dcd1', 'host-id': 0, %s: "
+            "'prescriptive', 'region': 0, 'extents': [{'offset': %" PRIu64
+            ", 'len': %" PRIu64 "}]}}",
+            release ? "cxl-release-dynamic-capacity" :
+            "cxl-add-dynamic-capacity",
+            release ? "removal-policy" : "selection-policy", dpa, -dpa);
+
+        g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"),
+                                      "desc"), ==,
+                        "extent range is beyond the region end");
+        qobject_unref(resp);
+    }
+    /* The device goes on answering */
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_ADD, 0, dpa), ==,
+                    CXL_RC_SUCCESS);
+    fixture_stop(&f);
+}
+
 static void test_tunnel_errors(void)
 {
     Fixture f;
@@ -1545,6 +1583,8 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-unbound-dcd",
                    test_tunnel_unbound_dcd);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
+    qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dc-extent-wrap",
+                   test_tunnel_dc_extent_wrap);
     qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
     qtest_add_func("/cxl-vcs-switch/fmapi/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/fmapi/port-control", test_port_control);
