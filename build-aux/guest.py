@@ -7,9 +7,10 @@ usage: guest.py QEMU_BUILD_DIR KERNEL INITRAMFS [--demo] SCENARIO...
 CXL_GUEST_QEMU_ARGS in the environment adds QEMU options (e.g. traces),
 CXL_GUEST_APPEND kernel command line options (e.g. dyndbg=...).
 
-Each scenario passes when the guest reports "SCENARIO x: PASS".  When the
-guest asks ("HOST: check-vcs"), the last Get Virtual CXL Switch Info it
-printed is compared with QMP query-cxl-vcs.  --demo narrates scenario a.
+Each scenario passes when the guest reports "SCENARIO x: PASS" and its
+console shows no kernel oops, BUG or warning.  When the guest asks
+("HOST: check-vcs"), the last Get Virtual CXL Switch Info it printed is
+compared with QMP query-cxl-vcs.  --demo narrates scenario a.
 """
 
 import os
@@ -26,6 +27,26 @@ from qemu_vm import qemu_machine  # noqa: E402
 from seed import seed_args  # noqa: E402
 
 TIMEOUT = 900
+# What the guest kernel prints when it oopses or warns
+KERNEL_TROUBLE = re.compile(r"Oops|BUG:|WARNING:|Call Trace|"
+                            r"general protection fault|Kernel panic")
+# The one warning the scenarios cause on purpose: Linux warns once when a
+# program sends a raw mailbox command, as guest/tools/cxl-dc does for the
+# DCD commands Linux lacks.  Its report runs to the end-of-trace line.
+EXPECTED_WARNING = re.compile(r"WARNING: drivers/cxl/core/mbox\.c:\d+ at "
+                              r"cxl_send_cmd\+")
+
+
+def kernel_trouble(log):
+    """The first line of @log that reports an unexpected oops or warning"""
+    expected = False
+    for line in log:
+        expected = expected or bool(EXPECTED_WARNING.search(line))
+        if expected:
+            expected = "---[ end trace" not in line
+        elif KERNEL_TROUBLE.search(line):
+            return line
+    return None
 
 # Scenarios on more than the seed topology: a switch property changed,
 # and options added ($DIR: the directory of the backing files).
@@ -213,6 +234,9 @@ class Guest:
         serial.close()
         if result is None:
             result = "FAIL: no result (timeout or guest crash)"
+        trouble = kernel_trouble(log)
+        if result == "PASS" and trouble:
+            result = "FAIL: the kernel logged: " + trouble
         if result != "PASS":
             # What QEMU printed, and how it ended
             log += ["-- QEMU (exit code %s):" % self.vm.exitcode()]

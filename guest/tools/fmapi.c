@@ -11,6 +11,12 @@
  *                                    Bind vPPB (5201h) of the SLD on PORT,
  *                                    or of its LD LD; waits for it
  *   fmapi unbind EID VCS VPPB OPT    Unbind vPPB (5202h), waits for it
+ *   fmapi cycle EID VCS VPPB PORT N  N times: bind the SLD on PORT,
+ *                                    surprise-unbind it, each waited
+ *                                    for, with Get Virtual CXL Switch
+ *                                    Info every tenth cycle; fails on
+ *                                    any other outcome than those a
+ *                                    racing host allows
  *   fmapi aer EID VCS INSTANCE ERROR Generate AER Event (5203h): the
  *                                    error (bits 4:0 its status bit,
  *                                    bit 31 set: uncorrectable) as vPPB
@@ -216,6 +222,64 @@ static unsigned wait_background(uint8_t eid, uint16_t opcode)
     return 4;
 }
 
+/* Issue a background command and wait for it: its final return code */
+static unsigned background(uint8_t eid, uint16_t opcode, const uint8_t *in,
+                           size_t in_len)
+{
+    uint8_t out[MSG_MAX];
+    size_t len;
+    unsigned rc = cci(eid, opcode, in, in_len, out, &len);
+
+    return rc == 1 ? wait_background(eid, opcode) : rc;
+}
+
+/*
+ * Bind and surprise-unbind @count times while the host's pciehp handles
+ * each hot-add and removal.  A bind succeeds; its unbind succeeds, or
+ * finds the vPPB unbound already (Invalid Input) when the host powered
+ * the slot off first, as pciehp does after a removal.
+ */
+static int cmd_cycle(uint8_t eid, uint8_t vcs, uint8_t vppb, uint8_t port,
+                     unsigned count)
+{
+    const uint8_t bind[6] = { vcs, vppb, port, 0, 0xff, 0xff };
+    const uint8_t unbind[3] = { vcs, vppb, 2 };
+    const uint8_t info[4] = { vppb, 1, 1, vcs };
+    unsigned by_host = 0;
+
+    for (unsigned i = 1; i <= count; i++) {
+        uint8_t out[MSG_MAX];
+        size_t len;
+        unsigned rc = background(eid, 0x5201, bind, sizeof(bind));
+
+        if (rc) {
+            fprintf(stderr, "fmapi: cycle %u: bind: %s (%u)\n", i,
+                    rc_name(rc), rc);
+            return 1;
+        }
+        rc = background(eid, 0x5202, unbind, sizeof(unbind));
+        if (rc && rc != 2) {
+            fprintf(stderr, "fmapi: cycle %u: unbind: %s (%u)\n", i,
+                    rc_name(rc), rc);
+            return 1;
+        }
+        by_host += rc == 2;
+        if (i % 10 == 0 &&
+            (cci(eid, 0x5200, info, sizeof(info), out, &len) || len < 8 || out[0] != 1 ||
+             out[4] != vcs || out[5] != 1)) {
+            fprintf(stderr, "fmapi: cycle %u: Get Virtual CXL Switch Info "
+                    "failed\n", i);
+            return 1;
+        }
+        if (i % 100 == 0) {
+            printf("cycle %u: bound and unbound; the host removed %u "
+                   "first\n", i, by_host);
+            fflush(stdout);
+        }
+    }
+    return 0;
+}
+
 static int report(const char *what, unsigned rc)
 {
     printf("%s: %s (%u)\n", what, rc_name(rc), rc);
@@ -350,6 +414,10 @@ int main(int argc, char **argv)
                           wait_background(eid, 0x5202));
         }
         return 1;
+    }
+    if (!strcmp(argv[1], "cycle") && n == 4) {
+        return cmd_cycle(eid, NUM("VCS", 3, 0xff), NUM("vPPB", 4, 0xff),
+                         NUM("port", 5, 0xff), NUM("count", 6, 1000000));
     }
     if (!strcmp(argv[1], "aer") && n == 3) {
         /* VCS, vPPB instance, 2 reserved, error (LE), no TLP header */
