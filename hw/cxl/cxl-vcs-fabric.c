@@ -54,6 +54,19 @@ static const PCIIOMMUOps cxl_vcs_fabric_iommu_ops = {
     .get_address_space = cxl_vcs_fabric_dma_as,
 };
 
+/*
+ * INTx: no host enumerates the fabric and nothing is wired to its pins,
+ * but its PPBs' Interrupt Disable bit may still be toggled (5103h)
+ */
+static void cxl_vcs_fabric_set_irq(void *opaque, int irq_num, int level)
+{
+}
+
+static int cxl_vcs_fabric_map_irq(PCIDevice *pci_dev, int irq_num)
+{
+    return irq_num;
+}
+
 static void cxl_vcs_fabric_realize(DeviceState *dev, Error **errp)
 {
     CXLVCSFabric *f = CXL_VCS_FABRIC(dev);
@@ -68,6 +81,13 @@ static void cxl_vcs_fabric_realize(DeviceState *dev, Error **errp)
     address_space_init(&f->dma_as, &f->dma_root, "cxl-vcs-fabric-dma");
     phb->bus = pci_root_bus_new(dev, name, &f->mem, &f->io, 0, TYPE_PCIE_BUS);
     pci_setup_iommu(phb->bus, &cxl_vcs_fabric_iommu_ops, f);
+    pci_bus_irqs(phb->bus, cxl_vcs_fabric_set_irq, f, PCI_NUM_PINS);
+    pci_bus_map_irqs(phb->bus, cxl_vcs_fabric_map_irq);
+}
+
+static void cxl_vcs_fabric_unrealize(DeviceState *dev)
+{
+    pci_bus_irqs_cleanup(PCI_HOST_BRIDGE(dev)->bus);
 }
 
 static void cxl_vcs_fabric_class_init(ObjectClass *oc, const void *data)
@@ -75,6 +95,7 @@ static void cxl_vcs_fabric_class_init(ObjectClass *oc, const void *data)
     DeviceClass *dc = DEVICE_CLASS(oc);
 
     dc->realize = cxl_vcs_fabric_realize;
+    dc->unrealize = cxl_vcs_fabric_unrealize;
     dc->desc = "physical side of a cxl-vcs-switch";
     /* A cxl-vcs-switch creates it once the machine is ready */
     dc->user_creatable = false;

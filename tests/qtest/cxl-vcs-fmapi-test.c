@@ -1294,6 +1294,9 @@ static void test_ppb_config(void)
     /* Port 1, unbound: its own PPB, a cxl-downstream */
     static const uint8_t unbound[8] = { 1, 0x00, 0xf0, 0x00 };
     static const uint8_t unbound_rsp[4] = { 0xe5, 0x19, 0x29, 0xa1 };
+    static const uint8_t intx_off[8] = { 1, 0x04, 0x30, 0x80, 0, 0x04 };
+    static const uint8_t intx_on[8] = { 1, 0x04, 0x30, 0x80 };
+    static const uint8_t command[8] = { 1, 0x04, 0xf0, 0x00 };
     static const uint8_t port0_ids[8] = { 0, 0x00, 0xf0, 0x00 };
     static const uint8_t beyond[8] = { 6, 0x00, 0xf0, 0x00 };
     uint8_t buf[4];
@@ -1326,6 +1329,20 @@ static void test_ppb_config(void)
 
     fm_expect(&f, CXL_OP_PPB_CONFIG, unbound, sizeof(unbound),
               CXL_RC_SUCCESS, unbound_rsp, sizeof(unbound_rsp));
+    /*
+     * Its Interrupt Disable bit toggles, though no host wires its INTx
+     * (this once hit an assertion: found by the cxl-vcs-mailbox target)
+     */
+    fm_expect(&f, CXL_OP_PPB_CONFIG, intx_off, sizeof(intx_off),
+              CXL_RC_SUCCESS, zero, sizeof(zero));
+    len = sizeof(buf);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_PPB_CONFIG, command,
+                                    sizeof(command), buf, &len), ==,
+                    CXL_RC_SUCCESS);
+    g_assert_cmphex(ldl_le_p(buf) & PCI_COMMAND_INTX_DISABLE, ==,
+                    PCI_COMMAND_INTX_DISABLE);
+    fm_expect(&f, CXL_OP_PPB_CONFIG, intx_on, sizeof(intx_on),
+              CXL_RC_SUCCESS, zero, sizeof(zero));
     /* Once port 0 is unbound again, its own PPB answers */
     fm_unbind_start(&f, 0, 0, CXL_UNBIND_SURPRISE);
     fm_expect(&f, CXL_OP_PPB_CONFIG, port0_ids, sizeof(port0_ids),
