@@ -600,6 +600,11 @@ static void test_tunnel_dc_extent_wrap(void)
                     CXL_RC_INVALID_PA);
     g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_RELEASE, dpa, -dpa), ==,
                     CXL_RC_INVALID_PA);
+    /* Ending below its start: checked before the overlap checks use it */
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_ADD, 2 * dpa, -dpa), ==,
+                    CXL_RC_INVALID_PA);
+    g_assert_cmphex(fm_dc_extent(&f, 2, CXL_OP_DC_RELEASE, 2 * dpa, -dpa),
+                    ==, CXL_RC_INVALID_PA);
     /* QMP refuses it the same way */
     for (int release = 0; release < 2; release++) {
         QDict *resp = qtest_qmp(f.qts,
