@@ -627,6 +627,58 @@ static void test_tunnel_dc_extent_wrap(void)
     fixture_stop(&f);
 }
 
+/*
+ * Get Poison List through a host's mailbox with more records than one
+ * response holds (an assertion once): 126 records and More Media Error
+ * Records, then the same query returns the other 74, then it starts over
+ */
+static void test_poison_list_more(void)
+{
+    Fixture f;
+    CXLFMMailbox t3;
+    uint8_t inject[8], query[16] = { 0 };
+    g_autofree uint8_t *out = g_malloc(2048);
+    g_autofree bool *seen = g_new0(bool, 200);
+    size_t len;
+    int dev;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    fm_bind(&f, 0, 0, 0);
+    os_hot_add(&f, "swport0");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport0"));
+    cxl_fm_mbox_init(&t3, &f.h, dev, 2);
+    for (unsigned i = 0; i < 200; i++) {
+        stq_le_p(inject, i * 64);
+        g_assert_cmphex(cxl_fm_mbox_cmd(&t3, CXL_OP_INJECT_POISON, inject,
+                                        sizeof(inject), NULL, NULL), ==,
+                        CXL_RC_SUCCESS);
+    }
+    stq_le_p(query + 8, 256 * 1024 * 1024 / 64);
+    for (unsigned round = 0; round < 3; round++) {
+        unsigned n = round == 1 ? 74 : 126;
+
+        len = 2048;
+        g_assert_cmphex(cxl_fm_mbox_cmd(&t3, CXL_OP_GET_POISON_LIST, query,
+                                        sizeof(query), out, &len), ==,
+                        CXL_RC_SUCCESS);
+        g_assert_cmpuint(len, ==, 32 + 16 * n);
+        g_assert_cmphex(out[0], ==, round == 1 ? 0 : 1);
+        g_assert_cmpuint(lduw_le_p(out + 10), ==, n);
+        for (unsigned i = 0; round < 2 && i < n; i++) {
+            uint64_t addr = ldq_le_p(out + 32 + 16 * i) & ~0x3fULL;
+
+            g_assert_cmpuint(ldl_le_p(out + 32 + 16 * i + 8), ==, 1);
+            g_assert_cmpuint(addr / 64, <, 200);
+            g_assert_false(seen[addr / 64]);
+            seen[addr / 64] = true;
+        }
+    }
+    for (unsigned i = 0; i < 200; i++) {
+        g_assert_true(seen[i]);
+    }
+    fixture_stop(&f);
+}
+
 static void test_tunnel_errors(void)
 {
     Fixture f;
@@ -1605,6 +1657,8 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-unbound-dcd",
                    test_tunnel_unbound_dcd);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-errors", test_tunnel_errors);
+    qtest_add_func("/cxl-vcs-switch/fmapi/poison-list-more",
+                   test_poison_list_more);
     qtest_add_func("/cxl-vcs-switch/fmapi/tunnel-dc-extent-wrap",
                    test_tunnel_dc_extent_wrap);
     qtest_add_func("/cxl-vcs-switch/fmapi/generate-aer", test_generate_aer);
