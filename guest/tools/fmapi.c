@@ -265,8 +265,8 @@ static int cmd_cycle(uint8_t eid, uint8_t vcs, uint8_t vppb, uint8_t port,
         }
         by_host += rc == 2;
         if (i % 10 == 0 &&
-            (cci(eid, 0x5200, info, sizeof(info), out, &len) || len < 8 || out[0] != 1 ||
-             out[4] != vcs || out[5] != 1)) {
+            (cci(eid, 0x5200, info, sizeof(info), out, &len) || len < 8 ||
+             out[0] != 1 || out[4] != vcs || out[5] != 1)) {
             fprintf(stderr, "fmapi: cycle %u: Get Virtual CXL Switch Info "
                     "failed\n", i);
             return 1;
