@@ -67,7 +67,12 @@ CXLCCITarget *cxl_cci_target_open(const char *target, DeviceState *intf,
     t = g_new0(CXLCCITarget, 1);
     if (vcs) {
         t->vcs = CXL_VCS_SWITCH(vcs);
-        t->cci = cxl_vcs_open_cci(t->vcs, intf, payload_max, tr);
+        t->cci = cxl_vcs_open_cci(t->vcs, intf, payload_max, tr, errp);
+        if (!t->cci) {
+            error_prepend(errp, "%s '%s': target '%s': ", type, id, target);
+            g_free(t);
+            return NULL;
+        }
     } else if (usp) {
         t->dev = DEVICE(usp);
         cxl_initialize_mailbox_swcci(&t->own, intf, t->dev, payload_max);

@@ -64,6 +64,7 @@ typedef struct CXLMLDLogicalDevice {
     uint8_t qos_alloc_bw;           /* QoS Allocated BW, a fraction of 256 */
     uint8_t qos_bw_limit;           /* QoS BW Limit, a fraction of 256 */
     bool bound;
+    CXLCCI *elsewhere;              /* its CCI while another process has it */
     CXLType3Dev *dev;               /* NULL while it has no memory */
     HostMemoryBackend *mem;
     HostMemoryBackend *lsa;
@@ -174,6 +175,14 @@ CXLType3Dev *cxl_mld_ld(CXLType3Dev *ct3d, unsigned ld)
 void cxl_mld_set_bound(CXLType3Dev *ct3d, unsigned ld, bool bound)
 {
     ct3d->mld->ld[ld].bound = bound;
+    if (!bound) {
+        ct3d->mld->ld[ld].elsewhere = NULL;
+    }
+}
+
+void cxl_mld_set_elsewhere(CXLType3Dev *ct3d, unsigned ld, CXLCCI *cci)
+{
+    ct3d->mld->ld[ld].elsewhere = cci;
 }
 
 /* Tunnel Management Command (5300h) to LD @ld: its CCI */
@@ -183,7 +192,10 @@ static CXLCCI *cxl_mld_tunnel_target(CXLCCI *cci, uint8_t ld,
     CXLType3Dev *dev = cxl_mld_ld(CXL_TYPE3(cci->d), ld);
 
     /* No LD pool CCI: that is a multi-headed device's */
-    return target_type == 0 && dev ? &dev->ld0_cci : NULL;
+    if (target_type != 0 || !dev) {
+        return NULL;
+    }
+    return cxl_mld_from_cci(cci)->ld[ld].elsewhere ?: &dev->ld0_cci;
 }
 
 static const CXLCCIOps cxl_mld_cci_ops = {
@@ -296,6 +308,73 @@ typedef struct CXLSetLDAllocations {
 QEMU_BUILD_BUG_ON(sizeof(CXLSetLDAllocations) != 4);
 
 /*
+ * Give the LDs @granules of memory each, in CXL_MLD_GRANULE: Invalid
+ * Input for more than the MLD has, Busy if it would move or resize an
+ * LD that is bound.  The LDs that move or change size are replaced by
+ * new ones with their new memory.
+ */
+static CXLRetCode cxl_mld_apply(CXLMLD *mld, const uint64_t *granules)
+{
+    uint64_t old_offset = 0, new_offset = 0, total = 0;
+    bool changed[CXL_MLD_MAX_LDS];
+
+    for (unsigned i = 0; i < mld->num_lds; i++) {
+        total += granules[i];
+    }
+    if (total > mld->granules) {
+        return CXL_MBOX_INVALID_INPUT;
+    }
+    /* An LD changes if its size or its place does */
+    for (unsigned i = 0; i < mld->num_lds; i++) {
+        changed[i] = granules[i] != mld->ld[i].granules ||
+                     new_offset != old_offset;
+        if (changed[i] && mld->ld[i].bound) {
+            return CXL_MBOX_BUSY;
+        }
+        old_offset += mld->ld[i].granules;
+        new_offset += granules[i];
+    }
+    for (unsigned i = 0; i < mld->num_lds; i++) {
+        if (changed[i]) {
+            cxl_mld_destroy_ld(mld, i);
+            mld->ld[i].granules = granules[i];
+        }
+    }
+    /* The memory was checked when the MLD was prepared: this cannot fail */
+    for (unsigned i = 0; i < mld->num_lds; i++) {
+        if (changed[i]) {
+            cxl_mld_create_ld(mld, i, &error_abort);
+        }
+    }
+
+    return CXL_MBOX_SUCCESS;
+}
+
+bool cxl_mld_set_ld_sizes(CXLType3Dev *ct3d, const sizeList *sizes,
+                          Error **errp)
+{
+    CXLMLD *mld = ct3d->mld;
+    uint64_t granules[CXL_MLD_MAX_LDS];
+    unsigned n = 0;
+
+    for (const sizeList *e = sizes; e; e = e->next) {
+        if (n == mld->num_lds || e->value % CXL_MLD_GRANULE) {
+            n = UINT_MAX;
+            break;
+        }
+        granules[n++] = e->value / CXL_MLD_GRANULE;
+    }
+    if (n != mld->num_lds || cxl_mld_apply(mld, granules)) {
+        error_setg(errp, "the LD allocations of the fabric manager's MLD "
+                   "do not fit this one (%u LDs, %" PRIu64 " bytes), or "
+                   "would change an LD bound here", mld->num_lds,
+                   mld->granules * CXL_MLD_GRANULE);
+        return false;
+    }
+    return true;
+}
+
+/*
  * Set LD Allocations (5402h).  All of it is applied or none: Invalid
  * Input for LDs that do not exist, a Range 2 allocation (each LD has one
  * range) or more memory than the MLD has; Busy if it would move or
@@ -311,10 +390,9 @@ static CXLRetCode cmd_mld_set_ld_allocations(const struct cxl_cmd *cmd,
     CXLMLD *mld = cxl_mld_from_cci(cci);
     CXLSetLDAllocations *in = (void *)payload_in;
     CXLSetLDAllocations *out = (void *)payload_out;
-    uint64_t granules[CXL_MLD_MAX_LDS], total = 0;
-    uint64_t old_offset = 0, new_offset = 0;
-    bool changed[CXL_MLD_MAX_LDS];
+    uint64_t granules[CXL_MLD_MAX_LDS];
     unsigned start, n;
+    CXLRetCode rc;
 
     if (len_in < sizeof(*in) ||
         len_in != sizeof(*in) + in->num_lds * sizeof(in->list[0])) {
@@ -337,36 +415,11 @@ static CXLRetCode cmd_mld_set_ld_allocations(const struct cxl_cmd *cmd,
             return CXL_MBOX_INVALID_INPUT;
         }
     }
-    for (unsigned i = 0; i < mld->num_lds; i++) {
-        total += granules[i];
+    rc = cxl_mld_apply(mld, granules);
+    if (rc != CXL_MBOX_SUCCESS) {
+        return rc;
     }
-    if (total > mld->granules) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    /* An LD changes if its size or its place does */
-    for (unsigned i = 0; i < mld->num_lds; i++) {
-        changed[i] = granules[i] != mld->ld[i].granules ||
-                     new_offset != old_offset;
-        if (changed[i] && mld->ld[i].bound) {
-            return CXL_MBOX_BUSY;
-        }
-        old_offset += mld->ld[i].granules;
-        new_offset += granules[i];
-    }
-
     trace_cxl_mld_set_allocations(mld, start, start + n - 1);
-    for (unsigned i = 0; i < mld->num_lds; i++) {
-        if (changed[i]) {
-            cxl_mld_destroy_ld(mld, i);
-            mld->ld[i].granules = granules[i];
-        }
-    }
-    /* The memory was checked when the MLD was prepared: this cannot fail */
-    for (unsigned i = 0; i < mld->num_lds; i++) {
-        if (changed[i]) {
-            cxl_mld_create_ld(mld, i, &error_abort);
-        }
-    }
 
     out->num_lds = n;
     out->start_ld_id = start;

@@ -1,16 +1,13 @@
 /*
- * CXL multi-VCS switch: bind, unbind and port control
+ * CXL multi-VCS switch: the fabric manager's bind, unbind and port
+ * control
  *
- * A device given vcs= and dsppb= is not added where -device or
- * device_add would put it: a DeviceListener takes its options, creates it
- * with them and prepares its state (cxl_type3_prepare()), so that it
- * exists, and its fabric manager reaches it, before any host does.
- * Binding its port to a vPPB realizes it below the port's PPB the first
- * time, and hot-adds a function that presents it below the vPPB's
- * cxl-downstream port; unbinding removes that function, with the host's
- * help (managed), by waiting for the host to power the slot off, or at
- * once (surprise).  Bind and Unbind vPPB are background commands, one at
- * a time for the whole switch; cxl_vcs_complete() finishes them.
+ * Bind and Unbind vPPB are background commands, one at a time for the
+ * whole switch; cxl_vcs_complete() finishes them.  The process the VCS
+ * is in does the work: this one (cxl-vcs-attach.c), or a host process
+ * (cxl-vcs-fm-link.c), which reports back through the functions below:
+ * cxl_vcs_bind_attached(), cxl_vcs_bind_released() and
+ * cxl_vcs_bind_refused().
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -18,14 +15,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/cutils.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
-#include "qobject/qnum.h"
-#include "qobject/qstring.h"
-#include "qom/object_interfaces.h"
-#include "monitor/qdev.h"
-#include "hw/pci/pci_bridge.h"
 #include "hw/pci/pcie.h"
 #include "hw/cxl/cxl.h"
 #include "cxl-vcs.h"
@@ -40,18 +31,6 @@
 static CXLVCSBinding *cxl_vcs_cmd_binding(CXLVCSSwitch *s)
 {
     return &s->ports[s->cmd.port].ld[s->cmd.ld];
-}
-
-/*
- * A binding of @p is no longer bound or being bound: an MLD may change
- * that LD's allocation again
- */
-static void cxl_vcs_release_binding(CXLVCSPhysPort *p, unsigned ld)
-{
-    p->ld[ld].state = CXL_VCS_UNBOUND;
-    if (cxl_vcs_port_is_mld(p)) {
-        cxl_mld_set_bound(CXL_TYPE3(p->dev), ld, false);
-    }
 }
 
 /* Finish the background command in progress with @rc */
@@ -100,121 +79,90 @@ void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci)
 }
 
 /*
- * Reset what binding @ld of @p presents: through the host's function if
- * it is bound, else the device or LD itself if it was ever realized
- */
-static void cxl_vcs_reset_binding(CXLVCSPhysPort *p, unsigned ld)
-{
-    PCIDevice *target = cxl_vcs_port_target(p, ld);
-
-    if (p->ld[ld].function) {
-        pci_device_reset(p->ld[ld].function);
-    } else if (target && DEVICE(target)->realized) {
-        pci_device_reset(target);
-    }
-}
-
-/*
  * PERST# of port @port: the link to the device goes down or comes back
- * up, and the device (each LD of an MLD) is reset on either edge, so that
- * it leaves reset in its initial state whatever was written to it
- * meanwhile.  A bound device's link is the one below its vPPB's port, as
- * its host sees it.
+ * up, and the device is reset on either edge, by the process that holds
+ * each binding of it.
  */
 static void cxl_vcs_set_perst(CXLVCSSwitch *s, unsigned port, bool perst)
 {
-    CXLVCSPhysPort *p = &s->ports[port];
-
     trace_cxl_vcs_perst(cxl_vcs_id(s), port, perst);
-    p->perst = perst;
+    s->ports[port].perst = perst;
     cxl_vcs_fabric_update_link(s, port);
-    for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
-        CXLVCSBinding *b = &p->ld[ld];
-
-        cxl_vcs_reset_binding(p, ld);
-        if (b->function) {
-            PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
-            uint8_t *lnksta = dsp->config + dsp->exp.exp_cap + PCI_EXP_LNKSTA;
-
-            if (perst) {
-                pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
-            } else {
-                pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
-            }
-        }
-    }
+    cxl_vcs_attach_perst(s, port);
+    cxl_vcs_remote_perst(s, port);
     cxl_vcs_event_port(s, port, false);
 }
 
-/* Attach the device (or LD) being bound below its vPPB */
-static void cxl_vcs_attach(CXLVCSSwitch *s)
+/* The device (or LD) being bound is attached below its vPPB, or not */
+void cxl_vcs_bind_attached(CXLVCSSwitch *s, Error *err)
 {
     unsigned port = s->cmd.port, ld = s->cmd.ld;
     CXLVCSPhysPort *p = &s->ports[port];
     CXLVCSBinding *b = &p->ld[ld];
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
-    Error *err = NULL;
 
-    if (!dsp) {
-        error_setg(&err, "vPPB %u of VCS %u is gone", b->vppb, b->vcs);
-        goto fail;
-    }
-    if (!cxl_vcs_fabric_realize_device(s, port, ld, &err)) {
-        goto fail;
-    }
-    b->function = cxl_vcs_function_add(cxl_vcs_port_target(p, ld),
-                                       pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)),
-                                       &err);
-    if (!b->function) {
-        goto fail;
+    if (err) {
+        if (cxl_vcs_port_is_mld(p)) {
+            error_prepend(&err, "LD %u: ", ld);
+        }
+        error_prepend(&err, "cxl-vcs-switch '%s': binding physical port %u "
+                      "to vPPB %u of VCS %u: ", cxl_vcs_id(s), port, b->vppb,
+                      b->vcs);
+        warn_report_err(err);
+        cxl_vcs_release_binding(p, ld);
+        cxl_vcs_complete(s, CXL_MBOX_INTERNAL_ERROR);
+        return;
     }
     b->state = CXL_VCS_BOUND;
+    if (cxl_vcs_port_is_mld(p) && cxl_vcs_binding_remote(s, b)) {
+        cxl_mld_set_elsewhere(CXL_TYPE3(p->dev), ld,
+                              cxl_vcs_remote_cci(s, port, ld));
+    }
     if (p->perst) {
-        cxl_vcs_set_perst(s, port, true);
+        cxl_vcs_event_port(s, port, false);
     }
     cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
-    return;
+}
 
-fail:
-    if (cxl_vcs_port_is_mld(p)) {
-        error_prepend(&err, "LD %u: ", ld);
+/* Attach the device (or LD) being bound below its vPPB */
+static void cxl_vcs_start_attach(CXLVCSSwitch *s)
+{
+    Error *err = NULL;
+
+    if (cxl_vcs_binding_remote(s, cxl_vcs_cmd_binding(s))) {
+        s->cmd.waiting = true;
+        timer_mod(s->cmd.timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                  CXL_VCS_REMOTE_BIND_TIMEOUT_MS);
+        cxl_vcs_remote_attach(s, s->cmd.port, s->cmd.ld);
+        return;
     }
-    error_prepend(&err, "cxl-vcs-switch '%s': binding physical port %u to "
-                  "vPPB %u of VCS %u: ", cxl_vcs_id(s), port, b->vppb,
-                  b->vcs);
+    cxl_vcs_attach(s, s->cmd.port, s->cmd.ld, &err);
+    cxl_vcs_bind_attached(s, err);
+}
+
+/* The host refused to let the device (or LD) being unbound go */
+void cxl_vcs_bind_refused(CXLVCSSwitch *s, Error *err)
+{
     warn_report_err(err);
-    cxl_vcs_release_binding(p, ld);
-    cxl_vcs_complete(s, CXL_MBOX_INTERNAL_ERROR);
+    cxl_vcs_cmd_binding(s)->state = CXL_VCS_BOUND;
+    cxl_vcs_complete(s, CXL_MBOX_RETRY_REQUIRED);
 }
 
 /* Start the removal of the device (or LD) being unbound */
-static void cxl_vcs_detach(CXLVCSSwitch *s)
+static void cxl_vcs_start_detach(CXLVCSSwitch *s)
 {
     CXLVCSBinding *b = cxl_vcs_cmd_binding(s);
-    PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
     Error *err = NULL;
 
-    switch (s->cmd.unbind_option) {
-    case CXL_VCS_UNBIND_SURPRISE:
-        /* Unrealizes the device: cxl_vcs_device_unrealize() completes */
-        pcie_cap_slot_surprise_unplug(dsp);
+    if (cxl_vcs_binding_remote(s, b)) {
+        cxl_vcs_remote_detach(s, s->cmd.port, s->cmd.ld,
+                              s->cmd.unbind_option);
+    } else if (!cxl_vcs_detach(s, s->cmd.port, s->cmd.ld,
+                               s->cmd.unbind_option, &err)) {
+        cxl_vcs_bind_refused(s, err);
         return;
-    case CXL_VCS_UNBIND_MANAGED:
-        qdev_unplug(DEVICE(b->function), &err);
-        if (err) {
-            /* e.g. the host is busy with the slot: try again later */
-            warn_report_err(err);
-            b->state = CXL_VCS_BOUND;
-            cxl_vcs_complete(s, CXL_MBOX_RETRY_REQUIRED);
-            return;
-        }
-        trace_cxl_vcs_unbind_requested(cxl_vcs_id(s), b->vcs, b->vppb);
-        break;
-    case CXL_VCS_UNBIND_WAIT_LINK_DOWN:
-        break;
     }
     /* The device is gone already if the slot was powered off */
-    if (b->state == CXL_VCS_UNBIND_IN_PROGRESS) {
+    if (s->cmd.port >= 0 && b->state == CXL_VCS_UNBIND_IN_PROGRESS) {
         s->cmd.waiting = true;
         if (s->cmd.cci) {
             s->cmd.cci->bg.complete_pct = 50;
@@ -229,10 +177,15 @@ static void cxl_vcs_cmd_timer(void *opaque)
     CXLVCSSwitch *s = opaque;
     CXLVCSBinding *b = cxl_vcs_cmd_binding(s);
 
-    if (b->state == CXL_VCS_BIND_IN_PROGRESS) {
-        cxl_vcs_attach(s);
-    } else if (!s->cmd.waiting) {
-        cxl_vcs_detach(s);
+    if (!s->cmd.waiting) {
+        if (b->state == CXL_VCS_BIND_IN_PROGRESS) {
+            cxl_vcs_start_attach(s);
+        } else {
+            cxl_vcs_start_detach(s);
+        }
+    } else if (b->state == CXL_VCS_BIND_IN_PROGRESS) {
+        /* A host process that does not answer is taken for gone */
+        cxl_vcs_remote_unresponsive(s, b->vcs);
     } else {
         /* The host did not take the link down: the vPPB stays bound */
         trace_cxl_vcs_unbind_timeout(cxl_vcs_id(s), b->vcs, b->vppb);
@@ -255,7 +208,7 @@ CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
     int bound_port;
     unsigned ld, bound_ld;
 
-    if (!cxl_vcs_vppb_port(s, vcs, vppb) || port >= s->num_dsp) {
+    if (!cxl_vcs_vppb_exists(s, vcs, vppb) || port >= s->num_dsp) {
         return CXL_MBOX_INVALID_INPUT;
     }
     p = &s->ports[port];
@@ -299,7 +252,8 @@ CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
     unsigned ld;
     int port;
 
-    if (!cxl_vcs_vppb_port(s, vcs, vppb) || option > CXL_VCS_UNBIND_SURPRISE) {
+    if (!cxl_vcs_vppb_exists(s, vcs, vppb) ||
+        option > CXL_VCS_UNBIND_SURPRISE) {
         return CXL_MBOX_INVALID_INPUT;
     }
     port = cxl_vcs_vppb_binding(s, vcs, vppb, &ld);
@@ -318,6 +272,16 @@ CXLRetCode cxl_vcs_unbind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
     return CXL_MBOX_BG_STARTED;
 }
 
+/* Reset the upstream PPB of VCS @vcs and, below it, the whole VCS */
+static void cxl_vcs_reset_vcs(CXLVCSSwitch *s, unsigned vcs)
+{
+    if (s->vcss[vcs].usp) {
+        pci_device_reset(PCI_DEVICE(s->vcss[vcs].usp));
+    } else {
+        cxl_vcs_remote_reset_vcs(s, vcs);
+    }
+}
+
 /*
  * Physical Port Control (5102h).  PERST# is the downstream side's signal,
  * so only reset applies to upstream ports.
@@ -328,7 +292,8 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
     CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
 
     if (port >= s->num_dsp + s->num_usp || opcode > CXL_VCS_PORT_RESET ||
-        (!p && (opcode != CXL_VCS_PORT_RESET || !s->usp[port - s->num_dsp]))) {
+        (!p && (opcode != CXL_VCS_PORT_RESET ||
+                !cxl_vcs_present(s, port - s->num_dsp)))) {
         return CXL_MBOX_INVALID_INPUT;
     }
     if (p && s->cmd.port == port) {
@@ -345,186 +310,54 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
     case CXL_VCS_PORT_RESET:
         if (!p) {
             /* The upstream PPB and, below it, its whole VCS */
-            pci_device_reset(PCI_DEVICE(s->usp[port - s->num_dsp]));
+            cxl_vcs_reset_vcs(s, port - s->num_dsp);
         } else if (!p->perst) {
             /* (Held in reset, it is reset already) */
             for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
-                cxl_vcs_reset_binding(p, ld);
+                cxl_vcs_reset_binding(s, port, ld);
             }
+            cxl_vcs_remote_reset_port(s, port);
         }
         break;
     }
     return CXL_MBOX_SUCCESS;
 }
 
-/* A host's function went away: by an unbind, or by its host */
-static void cxl_vcs_device_unrealize(DeviceListener *listener,
-                                     DeviceState *dev)
-{
-    CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
-
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        CXLVCSPhysPort *p = &s->ports[i];
-
-        for (unsigned ld = 0; ld < cxl_vcs_port_lds(p); ld++) {
-            CXLVCSBinding *b = &p->ld[ld];
-            bool unbinding = b->state == CXL_VCS_UNBIND_IN_PROGRESS;
-
-            if (!b->function || DEVICE(b->function) != dev) {
-                continue;
-            }
-            trace_cxl_vcs_released(cxl_vcs_id(s), i, ld, b->vcs, b->vppb);
-            b->function = NULL;
-            cxl_vcs_release_binding(p, ld);
-            if (unbinding) {
-                cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
-            } else {
-                cxl_vcs_event_binding(s, b->vcs, b->vppb, -1,
-                                      CXL_VCS_LD_ID_NONE, true);
-                cxl_vcs_event_port(s, i, false);
-            }
-        }
-    }
-}
-
-/* dsppb= as given on the command line (string) or in JSON (number) */
-static bool cxl_vcs_opts_dsppb(const QDict *opts, uint64_t *dsppb)
-{
-    QObject *obj = qdict_get(opts, "dsppb");
-    QString *str = qobject_to(QString, obj);
-    QNum *num = qobject_to(QNum, obj);
-
-    if (str) {
-        return !qemu_strtou64(qstring_get_str(str), NULL, 0, dsppb);
-    }
-    return num && qnum_get_try_uint(num, dsppb);
-}
-
 /*
- * The device of @opts, with its properties set and its state prepared,
- * on no bus.  It joins QOM where device_add would have put it (under
- * /machine/peripheral), but only once the machine is ready: until then
- * every device in QOM must be realized.
+ * The host's function of binding @ld of @port went away, by an unbind or
+ * by its host (its process going too)
  */
-static DeviceState *cxl_vcs_create_device(CXLVCSPhysPort *p,
-                                          const QDict *opts, bool from_json,
-                                          Error **errp)
+void cxl_vcs_bind_released(CXLVCSSwitch *s, unsigned port, unsigned ld)
 {
-    ERRP_GUARD();
-    DeviceState *dev = qdev_new(qdict_get_str(opts, "driver"));
-    g_autoptr(QDict) props = qdict_clone_shallow(opts);
-    char *id = g_strdup(qdict_get_try_str(opts, "id"));
+    CXLVCSPhysPort *p = &s->ports[port];
+    CXLVCSBinding *b = &p->ld[ld];
+    CXLVCSBindState state = b->state;
 
-    qdict_del(props, "driver");
-    qdict_del(props, "id");
-    object_set_properties_from_keyval(OBJECT(dev), props, from_json, errp);
-    if (*errp || !cxl_type3_prepare(CXL_TYPE3(dev), errp)) {
-        goto fail;
-    }
-    if (!phase_check(PHASE_MACHINE_READY)) {
-        p->pending_id = id;
-    } else if (!qdev_set_id(dev, id, errp)) {
-        goto fail;
-    }
-    return dev;
+    if (state == CXL_VCS_BIND_IN_PROGRESS) {
+        /* Its process went away before it had attached the device */
+        Error *err = NULL;
 
-fail:
-    g_free(id);
-    object_unref(OBJECT(dev));
-    return NULL;
-}
-
-void cxl_vcs_bind_machine_done(CXLVCSSwitch *s, Error **errp)
-{
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        CXLVCSPhysPort *p = &s->ports[i];
-
-        if (p->dev && !OBJECT(p->dev)->parent &&
-            !qdev_set_id(p->dev, g_steal_pointer(&p->pending_id), errp)) {
-            return;
-        }
+        error_setg(&err, "the host process went away");
+        cxl_vcs_bind_attached(s, err);
+        return;
     }
-}
-
-static bool cxl_vcs_hide_device(DeviceListener *listener,
-                                const QDict *opts, bool from_json,
-                                Error **errp)
-{
-    CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
-    const char *driver = qdict_get_try_str(opts, "driver");
-    const char *vcs = qdict_get_try_str(opts, "vcs");
-    const char *id = qdict_get_try_str(opts, "id");
-    ObjectClass *oc;
-    CXLVCSPhysPort *p;
-    uint64_t dsppb;
-
-    if (!driver || !vcs ||
-        object_resolve_path_type(vcs, TYPE_CXL_VCS_SWITCH, NULL) !=
-        OBJECT(s)) {
-        return false;
+    cxl_vcs_release_binding(p, ld);
+    if (state == CXL_VCS_UNBIND_IN_PROGRESS) {
+        cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
+    } else {
+        cxl_vcs_event_binding(s, b->vcs, b->vppb, -1, CXL_VCS_LD_ID_NONE,
+                              true);
+        cxl_vcs_event_port(s, port, false);
     }
-    oc = object_class_by_name(driver);
-    if (!oc || !object_class_dynamic_cast(oc, TYPE_CXL_TYPE3)) {
-        return false;
-    }
-    id = id ? id : "";
-    if (!qdict_haskey(opts, "dsppb")) {
-        error_setg(errp, "%s '%s': vcs=%s needs dsppb= (0-%u)",
-                   driver, id, vcs, s->num_dsp - 1);
-        return false;
-    }
-    if (!cxl_vcs_opts_dsppb(opts, &dsppb) || dsppb >= s->num_dsp) {
-        QObject *val = qdict_get(opts, "dsppb");
-        QString *str = qobject_to(QString, val);
-        g_autofree char *num = str ? NULL :
-            qnum_to_string(qobject_to(QNum, val));
-
-        error_setg(errp, "%s '%s': dsppb %s out of range (0-%u)", driver, id,
-                   str ? qstring_get_str(str) : num, s->num_dsp - 1);
-        return false;
-    }
-    p = &s->ports[dsppb];
-    if (p->dev) {
-        error_setg(errp, "%s '%s': dsppb %" PRIu64 " of cxl-vcs-switch '%s' "
-                   "is already used by '%s'", driver, id, dsppb,
-                   cxl_vcs_id(s), cxl_vcs_device_id(p) ?: "");
-        return false;
-    }
-    if (qdict_haskey(opts, "bus")) {
-        error_setg(errp, "%s '%s': bus= cannot be combined with vcs=: a "
-                   "bind chooses the vPPB it is attached below", driver, id);
-        return false;
-    }
-    p->dev = cxl_vcs_create_device(p, opts, from_json, errp);
-    if (!p->dev) {
-        return false;
-    }
-    trace_cxl_vcs_hide(cxl_vcs_id(s), dsppb, id);
-    cxl_vcs_fabric_update_link(s, dsppb);
-    if (phase_check(PHASE_MACHINE_READY)) {
-        /* device_add at run time: a hot-add to the physical port */
-        cxl_vcs_event_port(s, dsppb, true);
-    }
-    return true;
 }
 
 void cxl_vcs_bind_init(CXLVCSSwitch *s)
 {
     s->cmd.port = -1;
     s->cmd.timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, cxl_vcs_cmd_timer, s);
-    s->listener.hide_device = cxl_vcs_hide_device;
-    s->listener.unrealize = cxl_vcs_device_unrealize;
-    device_listener_register(&s->listener);
 }
 
 void cxl_vcs_bind_cleanup(CXLVCSSwitch *s)
 {
-    device_listener_unregister(&s->listener);
     timer_free(s->cmd.timer);
-    for (unsigned i = 0; i < s->num_dsp; i++) {
-        if (s->ports[i].dev) {
-            object_unref(OBJECT(s->ports[i].dev));
-        }
-        g_free(s->ports[i].pending_id);
-    }
 }

@@ -111,6 +111,13 @@ void cxl_vcs_event_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
     if (dsp) {
         stw_le_p(&rec.link_control, cxl_vcs_exp_read(dsp, PCI_EXP_LNKCTL));
         stw_le_p(&rec.slot_control, cxl_vcs_exp_read(dsp, PCI_EXP_SLTCTL));
+    } else if (vcs < s->num_usp && s->vcss[vcs].vppb_regs &&
+               vppb < s->vcss[vcs].num_vppbs) {
+        /* In a host process: as it reported them */
+        stw_le_p(&rec.link_control,
+                 s->vcss[vcs].vppb_regs[vppb].link_control);
+        stw_le_p(&rec.slot_control,
+                 s->vcss[vcs].vppb_regs[vppb].slot_control);
     }
     cxl_vcs_event_insert(s, ok ? CXL_EVENT_TYPE_INFO : CXL_EVENT_TYPE_WARN,
                          &cxl_vcs_event_uuid, &rec);

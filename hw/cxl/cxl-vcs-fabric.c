@@ -132,7 +132,7 @@ static PCIBus *cxl_vcs_fabric_new(Object *parent, const char *name,
 
 bool cxl_vcs_fabric_create(CXLVCSSwitch *s, unsigned seq, Error **errp)
 {
-    PCIBus *bus = cxl_vcs_fabric_new(OBJECT(s), "fabric", errp);
+    PCIBus *bus = cxl_vcs_fabric_new(OBJECT(s), "physical-ports", errp);
 
     if (!bus) {
         return false;

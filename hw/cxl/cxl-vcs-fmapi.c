@@ -73,16 +73,25 @@ static void cxl_vcs_switch_info(CXLCCI *cci, CXLSwitchInfo *info)
     }
     for (int vcs = s->num_usp - 1; vcs >= 0; vcs--) {
         unsigned port = cxl_vcs_usp_port_id(s, vcs);
-        PCIDevice *usp = s->usp[vcs] ? PCI_DEVICE(s->usp[vcs]) : NULL;
+        PCIDevice *usp = s->vcss[vcs].usp ? PCI_DEVICE(s->vcss[vcs].usp) : NULL;
+        CxlFabricVcs *remote = &s->vcss[vcs].remote;
 
-        if (!usp) {
+        if (!cxl_vcs_present(s, vcs)) {
             continue;
         }
         info->active_ports[port / 8] |= 1 << (port % 8);
         info->active_vcss[vcs / 8] |= 1 << (vcs % 8);
         info->total_vppbs += cxl_vcs_num_vppbs(s, vcs);
+        if (!usp) {
+            /* In a host process, which registered its identity */
+            id_dev = NULL;
+            info->sn = remote->sn;
+            info->vendor_id = remote->vendor_id;
+            info->device_id = remote->device_id;
+            continue;
+        }
         id_dev = usp;
-        info->sn = s->usp[vcs]->sn;
+        info->sn = s->vcss[vcs].usp->sn;
         /* The mailbox CCI sits beside the upstream port it is reached by */
         if (intf && pci_get_bus(usp) == pci_get_bus(intf)) {
             info->ingress_port = port;
@@ -107,8 +116,15 @@ static bool cxl_vcs_switch_port(CXLCCI *cci, uint8_t port, CXLSwitchPort *st)
 static CXLCCI *cxl_vcs_tunnel_target(CXLCCI *cci, uint8_t port,
                                      uint8_t target_type)
 {
-    return target_type == 0 ? cxl_vcs_port_cci(cxl_vcs_from_cci(cci), port)
-                            : NULL;
+    CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
+    CXLCCI *target = target_type == 0 ? cxl_vcs_port_cci(s, port) : NULL;
+
+    /* An SLD a host process holds is that process's to answer */
+    if (target && !cxl_vcs_port_is_mld(&s->ports[port]) &&
+        cxl_vcs_binding_remote(s, &s->ports[port].ld[0])) {
+        return cxl_vcs_remote_cci(s, port, 0);
+    }
+    return target;
 }
 
 static const CXLCCIOps cxl_vcs_cci_ops = {
@@ -148,33 +164,6 @@ typedef struct CXLConfigRequest {
 } QEMU_PACKED CXLConfigRequest;
 QEMU_BUILD_BUG_ON(sizeof(CXLConfigRequest) != 3);
 
-#define CXL_CONFIG_REQUEST_WRITE 0x80
-
-/*
- * @req with @data to @dev, a PCIe function: every 12-bit address is in
- * its space.  Returns what a read returns.
- */
-static uint32_t cxl_vcs_config_request(PCIDevice *dev,
-                                       const CXLConfigRequest *req,
-                                       uint32_t data)
-{
-    uint32_t addr = (req->ext_register_byte_enables & 0xf) << 8 |
-                    (req->register_number & ~3);
-    uint8_t be = req->ext_register_byte_enables >> 4;
-    uint32_t result = 0;
-
-    for (int i = 0; i < 4; i++) {
-        if (!(be & BIT(i))) {
-            continue;
-        }
-        if (req->transaction_type & CXL_CONFIG_REQUEST_WRITE) {
-            dev->config_write(dev, addr + i, (data >> (8 * i)) & 0xff, 1);
-        } else {
-            result |= dev->config_read(dev, addr + i, 1) << (8 * i);
-        }
-    }
-    return result;
-}
 
 /* CXL r3.2 Table 7-26: Send PPB CXL.io Configuration Request */
 typedef struct CXLPPBConfigIn {
@@ -184,7 +173,18 @@ typedef struct CXLPPBConfigIn {
 } QEMU_PACKED CXLPPBConfigIn;
 QEMU_BUILD_BUG_ON(sizeof(CXLPPBConfigIn) != 8);
 
-/* Send PPB CXL.io Configuration Request (5103h) */
+/* bytes 1 to 3 of a Send PPB or LD CXL.io Configuration Request */
+static uint32_t cxl_vcs_request_bytes(const CXLConfigRequest *req)
+{
+    return req->register_number | req->ext_register_byte_enables << 8 |
+           req->transaction_type << 16;
+}
+
+/*
+ * Send PPB CXL.io Configuration Request (5103h): to the PPB in this
+ * process, or to the host process of a VCS's upstream port or of a vPPB
+ * an SLD is bound to there
+ */
 static CXLRetCode cmd_vcs_ppb_config(const struct cxl_cmd *cmd,
                                      uint8_t *payload_in, size_t len_in,
                                      uint8_t *payload_out, size_t *len_out,
@@ -192,29 +192,53 @@ static CXLRetCode cmd_vcs_ppb_config(const struct cxl_cmd *cmd,
 {
     CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
     CXLPPBConfigIn *in = (void *)payload_in;
-    PCIDevice *ppb = cxl_vcs_ppb(s, in->ppb_id);
+    uint32_t request = cxl_vcs_request_bytes(&in->req);
+    uint32_t data = ldl_le_p(&in->data), out;
+    unsigned port = in->ppb_id;
+    CXLVCSBinding *b = port < s->num_dsp ? &s->ports[port].ld[0] : NULL;
+    PCIDevice *ppb;
+    CXLRetCode rc;
 
-    if (!ppb) {
-        return CXL_MBOX_INVALID_INPUT;
+    if (b && !cxl_vcs_port_is_mld(&s->ports[port]) &&
+        b->state == CXL_VCS_BOUND && cxl_vcs_binding_remote(s, b)) {
+        rc = cxl_vcs_remote_config(s, b->vcs, b->vppb, request, data, &out);
+    } else if (!b && port < s->num_dsp + s->num_usp &&
+               s->vcss[port - s->num_dsp].link) {
+        rc = cxl_vcs_remote_config(s, port - s->num_dsp, -1, request, data,
+                                   &out);
+    } else {
+        ppb = cxl_vcs_ppb(s, port);
+        if (!ppb) {
+            return CXL_MBOX_INVALID_INPUT;
+        }
+        rc = CXL_MBOX_SUCCESS;
+        out = cxl_vcs_config_request(ppb, request, data);
     }
-    stl_le_p(payload_out,
-             cxl_vcs_config_request(ppb, &in->req, ldl_le_p(&in->data)));
-    *len_out = 4;
-    return CXL_MBOX_SUCCESS;
+    if (rc == CXL_MBOX_SUCCESS) {
+        stl_le_p(payload_out, out);
+        *len_out = 4;
+    }
+    return rc;
 }
 
 /*
  * LD @ld_id of the MLD on port @port, realized for a CXL.io request
- * from the FM; NULL for Invalid Input: no such LD, or held in reset
+ * from the FM; NULL with @rc Invalid Input: no such LD, or held in
+ * reset; Unsupported: a host process holds it
  */
 static PCIDevice *cxl_vcs_request_ld(CXLVCSSwitch *s, unsigned port,
-                                     unsigned ld_id)
+                                     unsigned ld_id, CXLRetCode *rc)
 {
     CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
     Error *err = NULL;
 
+    *rc = CXL_MBOX_INVALID_INPUT;
     if (!p || !cxl_vcs_port_is_mld(p) || p->perst ||
         !cxl_vcs_port_target(p, ld_id)) {
+        return NULL;
+    }
+    if (cxl_vcs_binding_remote(s, &p->ld[ld_id])) {
+        *rc = CXL_MBOX_UNSUPPORTED;
         return NULL;
     }
     if (!cxl_vcs_fabric_realize_device(s, port, ld_id, &err)) {
@@ -244,14 +268,16 @@ static CXLRetCode cmd_vcs_ld_config(const struct cxl_cmd *cmd,
                                     CXLCCI *cci)
 {
     CXLLDConfigIn *in = (void *)payload_in;
+    CXLRetCode rc;
     PCIDevice *ld = cxl_vcs_request_ld(cxl_vcs_from_cci(cci), in->ppb_id,
-                                       lduw_le_p(&in->ld_id));
+                                       lduw_le_p(&in->ld_id), &rc);
 
     if (!ld) {
-        return CXL_MBOX_INVALID_INPUT;
+        return rc;
     }
     stl_le_p(payload_out,
-             cxl_vcs_config_request(ld, &in->req, ldl_le_p(&in->data)));
+             cxl_vcs_config_request(ld, cxl_vcs_request_bytes(&in->req),
+                                    ldl_le_p(&in->data)));
     *len_out = 4;
     return CXL_MBOX_SUCCESS;
 }
@@ -298,6 +324,7 @@ static CXLRetCode cmd_vcs_ld_mem(const struct cxl_cmd *cmd,
     g_autofree uint8_t *data = NULL;
     PCIDevice *ld;
     AddressSpace *as;
+    CXLRetCode rc;
 
     if (len_in < sizeof(*in)) {
         return CXL_MBOX_INVALID_PAYLOAD_LENGTH;
@@ -316,9 +343,9 @@ static CXLRetCode cmd_vcs_ld_mem(const struct cxl_cmd *cmd,
         return CXL_MBOX_INVALID_INPUT;
     }
     ld = cxl_vcs_request_ld(cxl_vcs_from_cci(cci), in->port_id,
-                            lduw_le_p(&in->ld_id));
+                            lduw_le_p(&in->ld_id), &rc);
     if (!ld) {
-        return CXL_MBOX_INVALID_INPUT;
+        return rc;
     }
     as = cxl_vcs_fabric_ld_as(cxl_vcs_from_cci(cci), in->port_id);
     /* The output overwrites the request */
@@ -422,8 +449,8 @@ static CXLRetCode cmd_vcs_get_info(const struct cxl_cmd *cmd,
             .state = CXL_VCS_STATE_INVALID,
         };
         if (vcs < s->num_usp) {
-            info->state = s->usp[vcs] ? CXL_VCS_STATE_ENABLED
-                                      : CXL_VCS_STATE_DISABLED;
+            info->state = cxl_vcs_present(s, vcs) ? CXL_VCS_STATE_ENABLED
+                                                  : CXL_VCS_STATE_DISABLED;
             info->usp_id = cxl_vcs_usp_port_id(s, vcs);
             info->num_vppbs = total;
         }
@@ -511,40 +538,10 @@ typedef struct CXLGenerateAERIn {
 } QEMU_PACKED CXLGenerateAERIn;
 QEMU_BUILD_BUG_ON(sizeof(CXLGenerateAERIn) != 40);
 
-#define CXL_AER_BIT_MASK 0x1f
-#define CXL_AER_UNCORRECTABLE (1u << 31)
-
-/*
- * vPPB instance @instance of VCS @vcs: 0 is its upstream port, 1.. its
- * downstream ports in device/function order.
- */
-static PCIDevice *cxl_vcs_vppb_instance(CXLVCSSwitch *s, unsigned vcs,
-                                        unsigned instance)
-{
-    PCIBus *bus;
-
-    if (vcs >= s->num_usp || !s->usp[vcs]) {
-        return NULL;
-    }
-    if (instance == 0) {
-        return PCI_DEVICE(s->usp[vcs]);
-    }
-    bus = pci_bridge_get_sec_bus(PCI_BRIDGE(s->usp[vcs]));
-    for (int devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
-        PCIDevice *dev = bus->devices[devfn];
-
-        if (dev && object_dynamic_cast(OBJECT(dev), TYPE_CXL_DSP) &&
-            --instance == 0) {
-            return dev;
-        }
-    }
-    return NULL;
-}
 
 /*
  * Generate AER Event (5203h): the error as the vPPB would signal it to
- * the host bound to the VCS, through QEMU's AER injection, which honours
- * that host's mask and severity registers.
+ * the host bound to the VCS, in this process or in a host process
  */
 static CXLRetCode cmd_vcs_generate_aer(const struct cxl_cmd *cmd,
                                        uint8_t *payload_in, size_t len_in,
@@ -553,46 +550,15 @@ static CXLRetCode cmd_vcs_generate_aer(const struct cxl_cmd *cmd,
 {
     CXLVCSSwitch *s = cxl_vcs_from_cci(cci);
     CXLGenerateAERIn *in = (void *)payload_in;
-    PCIDevice *dev = cxl_vcs_vppb_instance(s, in->vcs_id, in->vppb_instance);
     uint32_t error = ldl_le_p(&in->error);
-    PCIEAERErr err = {
-        .status = 1u << (error & CXL_AER_BIT_MASK),
-        .flags = error & CXL_AER_UNCORRECTABLE ? 0 :
-                 PCIE_AER_ERR_IS_CORRECTABLE,
-    };
-    int ret;
 
-    if (!dev) {
-        return CXL_MBOX_INVALID_INPUT;
+    if (in->vcs_id < s->num_usp && s->vcss[in->vcs_id].link) {
+        return cxl_vcs_remote_aer(s, in->vcs_id, in->vppb_instance, error,
+                                  in->tlp_header_log,
+                                  sizeof(in->tlp_header_log));
     }
-    err.source_id = pci_requester_id(dev);
-    /*
-     * The log holds the TLP's bytes in order.  QEMU's AER model stores
-     * each DW big-endian in the Header Log, so reading the bytes
-     * little-endian puts TLP byte 0 in bits 31:24 of the register, as
-     * PCIe has it.
-     */
-    for (int i = 0; i < 4; i++) {
-        err.header[i] = ldl_le_p(in->tlp_header_log + 4 * i);
-        err.prefix[i] = ldl_le_p(in->tlp_header_log + 16 + 4 * i);
-        if (err.header[i]) {
-            err.flags |= PCIE_AER_ERR_HEADER_VALID;
-        }
-        if (err.prefix[i]) {
-            err.flags |= PCIE_AER_ERR_TLP_PREFIX_PRESENT;
-        }
-    }
-    /* A TLP's prefix is logged with its header, never alone */
-    if ((err.flags & PCIE_AER_ERR_TLP_PREFIX_PRESENT) &&
-        !(err.flags & PCIE_AER_ERR_HEADER_VALID)) {
-        return CXL_MBOX_INVALID_INPUT;
-    }
-    ret = pcie_aer_inject_error(dev, &err);
-    trace_cxl_vcs_aer(cxl_vcs_id(s), in->vcs_id, in->vppb_instance, error,
-                      ret);
-    /* -EINVAL: not an error bit of that severity that PCIe defines */
-    return !ret ? CXL_MBOX_SUCCESS :
-        ret == -EINVAL ? CXL_MBOX_INVALID_INPUT : CXL_MBOX_INTERNAL_ERROR;
+    return cxl_vcs_aer(s, in->vcs_id, in->vppb_instance, error,
+                       in->tlp_header_log);
 }
 
 static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
@@ -620,10 +586,18 @@ static const struct cxl_cmd cxl_cmd_set_vcs[256][256] = {
 };
 
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
-                         size_t payload_max, const CXLCCITransport *t)
+                         size_t payload_max, const CXLCCITransport *t,
+                         Error **errp)
 {
-    CXLVCSCCI *c = g_new0(CXLVCSCCI, 1);
+    CXLVCSCCI *c;
 
+    if (!s->local_fm) {
+        error_setg(errp, "cxl-vcs-switch '%s' has local-fm=false: the "
+                   "fabric manager's CCIs are in the process with "
+                   "local-fm=true", cxl_vcs_id(s));
+        return NULL;
+    }
+    c = g_new0(CXLVCSCCI, 1);
     c->sw = s;
     cxl_cci_event_policy_init(&c->events, t);
     cxl_initialize_switch_cci(&c->cci, intf, &cxl_vcs_cci_ops, &s->events,

@@ -30,10 +30,13 @@ static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
     unsigned n = cxl_vcs_num_vppbs(s, vcs);
 
     info->vcs_id = vcs;
-    info->enabled = s->usp[vcs] != NULL;
+    info->enabled = cxl_vcs_present(s, vcs);
     info->usp_port = cxl_vcs_usp_port_id(s, vcs);
-    if (s->usp[vcs]) {
-        info->usp = object_get_canonical_path(OBJECT(s->usp[vcs]));
+    if (s->vcss[vcs].usp) {
+        info->usp = object_get_canonical_path(OBJECT(s->vcss[vcs].usp));
+    }
+    if (s->vcss[vcs].link) {
+        info->host = g_strdup(cxl_vcs_link_name(s->vcss[vcs].link));
     }
     for (unsigned vppb = 0; vppb < n; vppb++) {
         CxlVcsVppbInfo *v = g_new0(CxlVcsVppbInfo, 1);
@@ -43,7 +46,7 @@ static CxlVcsInfo *cxl_vcs_info(CXLVCSSwitch *s, unsigned vcs)
         PCIDevice *dsp = cxl_vcs_vppb_port(s, vcs, vppb);
 
         v->vppb = vppb;
-        v->port = dsp ? object_get_canonical_path(OBJECT(dsp)) : g_strdup("");
+        v->port = dsp ? object_get_canonical_path(OBJECT(dsp)) : NULL;
         v->state = CXL_VCS_BINDING_STATE_UNBOUND;
         if (p) {
             v->state = cxl_vcs_qapi_state[p->ld[ld].state];
@@ -155,11 +158,21 @@ CxlVcsSwitchInfoList *qmp_query_cxl_vcs(Error **errp)
         CxlVcsPhysPortInfoList **port_tail = &info->ports;
 
         info->id = g_strdup(object_get_canonical_path_component(OBJECT(s)));
+        info->local_fm = s->local_fm;
+        if (!s->local_fm) {
+            info->has_registered = true;
+            info->registered = s->registered;
+        }
+        /* A host process shows its own VCSs and devices only */
         for (unsigned vcs = 0; vcs < s->num_usp; vcs++) {
-            QAPI_LIST_APPEND(vcs_tail, cxl_vcs_info(s, vcs));
+            if (s->local_fm || s->vcss[vcs].usp) {
+                QAPI_LIST_APPEND(vcs_tail, cxl_vcs_info(s, vcs));
+            }
         }
         for (unsigned i = 0; i < s->num_dsp; i++) {
-            QAPI_LIST_APPEND(port_tail, cxl_vcs_port_info(s, i));
+            if (s->local_fm || s->ports[i].dev) {
+                QAPI_LIST_APPEND(port_tail, cxl_vcs_port_info(s, i));
+            }
         }
         QAPI_LIST_APPEND(tail, info);
     }
@@ -202,14 +215,18 @@ void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
     for (CxlVcsSwitchInfoList *l = list; l; l = l->next) {
         CxlVcsSwitchInfo *sw = l->value;
 
-        monitor_printf(mon, "cxl-vcs-switch %s\n", sw->id);
+        monitor_printf(mon, "cxl-vcs-switch %s%s\n", sw->id,
+                       sw->local_fm ? "" : sw->registered ?
+                       " (host process, registered)" :
+                       " (host process, not registered)");
         for (CxlVcsInfoList *v = sw->vcss; v; v = v->next) {
             CxlVcsInfo *vcs = v->value;
 
             monitor_printf(mon, "  VCS %u: %s, upstream port %u (%s)\n",
                            vcs->vcs_id,
                            vcs->enabled ? "enabled" : "disabled",
-                           vcs->usp_port, cxl_vcs_short(vcs->usp));
+                           vcs->usp_port, vcs->host ? vcs->host :
+                           cxl_vcs_short(vcs->usp));
             if (!vcs->vppbs) {
                 continue;
             }

@@ -42,7 +42,8 @@ PCIDevice *cxl_vcs_function_target(PCIDevice *d)
 
 /* No cxl-vcs-switch object can exist to be a CCI target */
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
-                         size_t payload_max, const CXLCCITransport *t)
+                         size_t payload_max, const CXLCCITransport *t,
+                         Error **errp)
 {
     g_assert_not_reached();
 }

@@ -99,12 +99,20 @@ unsigned cxl_vcs_port_bound(CXLVCSPhysPort *p)
     return n;
 }
 
+void cxl_vcs_release_binding(CXLVCSPhysPort *p, unsigned ld)
+{
+    p->ld[ld].state = CXL_VCS_UNBOUND;
+    if (cxl_vcs_port_is_mld(p)) {
+        cxl_mld_set_bound(CXL_TYPE3(p->dev), ld, false);
+    }
+}
+
 static PCIBus *cxl_vcs_usp_bus(CXLVCSSwitch *s, unsigned vcs)
 {
-    if (vcs >= s->num_usp || !s->usp[vcs]) {
+    if (vcs >= s->num_usp || !s->vcss[vcs].usp) {
         return NULL;
     }
-    return pci_bridge_get_sec_bus(PCI_BRIDGE(s->usp[vcs]));
+    return pci_bridge_get_sec_bus(PCI_BRIDGE(s->vcss[vcs].usp));
 }
 
 static void cxl_vcs_count_dsp(PCIBus *bus, PCIDevice *dev, void *opaque)
@@ -127,15 +135,32 @@ static unsigned cxl_vcs_count_vppbs(CXLVCSSwitch *s, unsigned vcs)
     return count;
 }
 
-unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs)
+bool cxl_vcs_present(CXLVCSSwitch *s, unsigned vcs)
 {
-    if (vcs >= s->num_usp || !s->usp[vcs]) {
-        return 0;
-    }
-    return s->ready ? s->num_vppbs[vcs] : cxl_vcs_count_vppbs(s, vcs);
+    return vcs < s->num_usp && (s->vcss[vcs].usp || s->vcss[vcs].link);
 }
 
-/* The cxl-downstream port of a vPPB; NULL if there is none */
+unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs)
+{
+    if (!cxl_vcs_present(s, vcs)) {
+        return 0;
+    }
+    return s->ready || s->vcss[vcs].link ? s->vcss[vcs].num_vppbs :
+           cxl_vcs_count_vppbs(s, vcs);
+}
+
+bool cxl_vcs_vppb_exists(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
+{
+    return s->vcss && vcs < s->num_usp && s->vcss[vcs].link ?
+           vppb < s->vcss[vcs].num_vppbs : !!cxl_vcs_vppb_port(s, vcs, vppb);
+}
+
+bool cxl_vcs_binding_remote(CXLVCSSwitch *s, CXLVCSBinding *b)
+{
+    return b->state != CXL_VCS_UNBOUND && b->vcs < s->num_usp &&
+           s->vcss[b->vcs].link;
+}
+
 PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb)
 {
     PCIBus *bus = cxl_vcs_usp_bus(s, vcs);
@@ -181,8 +206,8 @@ PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
         return p->ld[0].state == CXL_VCS_UNBOUND || cxl_vcs_port_is_mld(p) ?
                p->ppb : cxl_vcs_vppb_port(s, p->ld[0].vcs, p->ld[0].vppb);
     }
-    if (port < s->num_dsp + s->num_usp && s->usp[port - s->num_dsp]) {
-        return PCI_DEVICE(s->usp[port - s->num_dsp]);
+    if (port < s->num_dsp + s->num_usp && s->vcss[port - s->num_dsp].usp) {
+        return PCI_DEVICE(s->vcss[port - s->num_dsp].usp);
     }
     return NULL;
 }
@@ -253,10 +278,19 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st)
             st->link_state |= CXL_PORT_LINK_PERST;
         }
     } else if (port < s->num_dsp + s->num_usp) {
+        CXLVCS *vcs = &s->vcss[port - s->num_dsp];
+
         st->ppb = cxl_vcs_ppb(s, port);
-        if (!st->ppb) {
+        if (!st->ppb && !vcs->link) {
             st->config_state = CXL_PORT_CONFIG_DISABLED;
             return true;
+        }
+        if (vcs->link) {
+            /* As its host process registered it */
+            st->has_link_regs = true;
+            st->lnkcap = vcs->remote.lnkcap;
+            st->lnkcap2 = vcs->remote.lnkcap2;
+            st->lnksta = vcs->remote.lnksta;
         }
         st->config_state = CXL_PORT_CONFIG_USP;
         st->connected_cxl_version = CXL_PORT_MODE_68B_VH;
@@ -295,13 +329,13 @@ bool cxl_vcs_usp_realize(CXLUpstreamPort *usp, Error **errp)
                    id, usp->usppb, s->num_usp - 1);
         return false;
     }
-    if (s->usp[usp->usppb]) {
+    if (s->vcss[usp->usppb].usp) {
         error_setg(errp, "cxl-upstream '%s': usppb %u of cxl-vcs-switch '%s' "
                    "is already used by '%s'", id, usp->usppb, cxl_vcs_id(s),
-                   DEVICE(s->usp[usp->usppb])->id ?: "");
+                   DEVICE(s->vcss[usp->usppb].usp)->id ?: "");
         return false;
     }
-    s->usp[usp->usppb] = usp;
+    s->vcss[usp->usppb].usp = usp;
     return true;
 }
 
@@ -309,8 +343,8 @@ void cxl_vcs_usp_exit(CXLUpstreamPort *usp)
 {
     CXLVCSSwitch *s = usp->vcs;
 
-    if (s && usp->usppb < s->num_usp && s->usp[usp->usppb] == usp) {
-        s->usp[usp->usppb] = NULL;
+    if (s && usp->usppb < s->num_usp && s->vcss[usp->usppb].usp == usp) {
+        s->vcss[usp->usppb].usp = NULL;
     }
 }
 
@@ -325,7 +359,7 @@ static int cxl_vcs_of_dsp(PCIDevice *dsp, CXLVCSSwitch **sp)
     }
     usp = CXL_USP(up);
     if (!usp->vcs || usp->usppb >= usp->vcs->num_usp ||
-        usp->vcs->usp[usp->usppb] != usp) {
+        usp->vcs->vcss[usp->usppb].usp != usp) {
         return -1;
     }
     *sp = usp->vcs;
@@ -356,7 +390,7 @@ bool cxl_vcs_dsp_realize(PCIDevice *dsp, Error **errp)
     if (vcs < 0) {
         return true;
     }
-    usp_id = DEVICE(s->usp[vcs])->id ?: "";
+    usp_id = DEVICE(s->vcss[vcs].usp)->id ?: "";
     /* A bind finds the bus below a vPPB by name, as bus= does */
     if (!id) {
         error_setg(errp, "cxl-downstream below VCS %d (cxl-upstream '%s'), "
@@ -364,12 +398,12 @@ bool cxl_vcs_dsp_realize(PCIDevice *dsp, Error **errp)
                    vcs, usp_id, port);
         return false;
     }
-    if (s->ready && port >= s->num_vppbs[vcs]) {
+    if (s->ready && port >= s->vcss[vcs].num_vppbs) {
         error_setg(errp, "cxl-downstream '%s': port %u below VCS %d "
                    "(cxl-upstream '%s') is beyond the vPPB count; vPPB ids "
                    "are the ports 0-%d of its %u cxl-downstream ports", id,
-                   port, vcs, usp_id, s->num_vppbs[vcs] - 1,
-                   s->num_vppbs[vcs]);
+                   port, vcs, usp_id, s->vcss[vcs].num_vppbs - 1,
+                   s->vcss[vcs].num_vppbs);
         return false;
     }
     pci_for_each_device_under_bus(pci_get_bus(dsp), cxl_vcs_find_twin, twin);
@@ -400,7 +434,7 @@ bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
 static bool cxl_vcs_check_vppbs(CXLVCSSwitch *s, unsigned vcs, Error **errp)
 {
     PCIBus *bus = cxl_vcs_usp_bus(s, vcs);
-    const char *usp_id = DEVICE(s->usp[vcs])->id ?: "";
+    const char *usp_id = DEVICE(s->vcss[vcs].usp)->id ?: "";
     unsigned n = cxl_vcs_count_vppbs(s, vcs);
 
     if (n > CXL_VCS_MAX_VPPBS) {
@@ -438,8 +472,27 @@ static bool cxl_vcs_check_vppbs(CXLVCSSwitch *s, unsigned vcs, Error **errp)
             }
         }
     }
-    s->num_vppbs[vcs] = n;
+    s->vcss[vcs].num_vppbs = n;
     return true;
+}
+
+/*
+ * A host process given no usp-ppbs and dsp-ppbs: the VCSs and physical
+ * ports it knows of are those it has, until the fabric manager's process
+ * tells it the switch's
+ */
+static void cxl_vcs_count_own(CXLVCSSwitch *s)
+{
+    unsigned usp = 0, dsp = 0;
+
+    for (unsigned i = 0; i < s->num_usp; i++) {
+        usp = s->vcss[i].usp ? i + 1 : usp;
+    }
+    for (unsigned i = 0; i < s->num_dsp; i++) {
+        dsp = s->ports[i].dev ? i + 1 : dsp;
+    }
+    s->num_usp = MAX(usp, 1);
+    s->num_dsp = MAX(dsp, 1);
 }
 
 static void cxl_vcs_machine_done(Notifier *notifier, void *data)
@@ -451,15 +504,29 @@ static void cxl_vcs_machine_done(Notifier *notifier, void *data)
          o = cxl_vcs_switch_next(o)) {
         seq++;
     }
-    cxl_vcs_bind_machine_done(s, &error_fatal);
+    cxl_vcs_devices_machine_done(s, &error_fatal);
+    if (!s->sized && !s->local_fm) {
+        cxl_vcs_count_own(s);
+    }
     cxl_vcs_fabric_create(s, seq, &error_fatal);
     for (unsigned vcs = 0; vcs < s->num_usp; vcs++) {
-        if (s->usp[vcs]) {
+        if (s->vcss[vcs].usp) {
             cxl_vcs_check_vppbs(s, vcs, &error_fatal);
         }
     }
     s->ready = true;
+    /* The chardevs are created after the objects */
+    if (s->local_fm && s->fabric) {
+        cxl_vcs_fm_links_create(s, &error_fatal);
+        cxl_vcs_fm_links_start(s);
+    } else if (!s->local_fm) {
+        cxl_vcs_host_link_create(s, &error_fatal);
+        cxl_vcs_host_link_start(s);
+    }
 }
+
+/* usp-ppbs or dsp-ppbs not given */
+#define CXL_VCS_UNSET UINT32_MAX
 
 /* The switch's shape is fixed once complete() has sized it */
 static bool cxl_vcs_check_unset(Object *obj, const char *name, Error **errp)
@@ -506,15 +573,35 @@ static void cxl_vcs_set_local_fm(Object *obj, bool value, Error **errp)
     }
 }
 
-static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
+/* usp-ppbs and dsp-ppbs, required for the fabric manager's process */
+static bool cxl_vcs_check_size(CXLVCSSwitch *s, Error **errp)
 {
-    CXLVCSSwitch *s = CXL_VCS_SWITCH(uc);
     const char *id = cxl_vcs_id(s);
+    const char *host = s->local_fm ? "" : "; a host process (local-fm=false) "
+                       "takes both usp-ppbs and dsp-ppbs, or neither";
 
+    if (!s->local_fm && s->num_usp == CXL_VCS_UNSET &&
+        s->num_dsp == CXL_VCS_UNSET) {
+        /* Room for all until the fabric manager's process tells */
+        s->num_usp = CXL_VCS_MAX_VCS;
+        s->num_dsp = CXL_VCS_MAX_PHYS_PORTS;
+        return true;
+    }
+    if (s->num_usp == CXL_VCS_UNSET) {
+        error_setg(errp, "cxl-vcs-switch '%s': needs usp-ppbs= (1-%u)%s", id,
+                   CXL_VCS_MAX_VCS, host);
+        return false;
+    }
     if (s->num_usp < 1 || s->num_usp > CXL_VCS_MAX_VCS) {
         error_setg(errp, "cxl-vcs-switch '%s': usp-ppbs %u out of range "
                    "(1-%u)", id, s->num_usp, CXL_VCS_MAX_VCS);
-        return;
+        return false;
+    }
+    if (s->num_dsp == CXL_VCS_UNSET) {
+        error_setg(errp, "cxl-vcs-switch '%s': needs dsp-ppbs= (1-%u with "
+                   "usp-ppbs=%u)%s", id, CXL_VCS_MAX_PHYS_PORTS - s->num_usp,
+                   s->num_usp, host);
+        return false;
     }
     if (s->num_dsp < 1 ||
         s->num_dsp > CXL_VCS_MAX_PHYS_PORTS - s->num_usp) {
@@ -522,21 +609,49 @@ static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
                    "(1-%u with usp-ppbs=%u: at most %u physical ports)",
                    id, s->num_dsp, CXL_VCS_MAX_PHYS_PORTS - s->num_usp,
                    s->num_usp, CXL_VCS_MAX_PHYS_PORTS);
-        return;
+        return false;
     }
-    if (!s->local_fm) {
-        error_setg(errp, "cxl-vcs-switch '%s': local-fm=false (a fabric "
-                   "manager in another QEMU process) is not supported", id);
-        return;
-    }
+    s->sized = true;
+    return true;
+}
 
-    s->usp = g_new0(CXLUpstreamPort *, s->num_usp);
-    s->num_vppbs = g_new0(uint8_t, s->num_usp);
+static char *cxl_vcs_get_fabric(Object *obj, Error **errp)
+{
+    return g_strdup(CXL_VCS_SWITCH(obj)->fabric);
+}
+
+static void cxl_vcs_set_fabric(Object *obj, const char *value, Error **errp)
+{
+    if (cxl_vcs_check_unset(obj, "fabric", errp)) {
+        g_free(CXL_VCS_SWITCH(obj)->fabric);
+        CXL_VCS_SWITCH(obj)->fabric = g_strdup(value);
+    }
+}
+
+static void cxl_vcs_switch_complete(UserCreatable *uc, Error **errp)
+{
+    CXLVCSSwitch *s = CXL_VCS_SWITCH(uc);
+    const char *id = cxl_vcs_id(s);
+
+    if (!s->local_fm && !s->fabric) {
+        error_setg(errp, "cxl-vcs-switch '%s': local-fm=false needs "
+                   "fabric=, the chardev to the fabric manager's process",
+                   id);
+        return;
+    }
+    if (!cxl_vcs_check_size(s, errp)) {
+        return;
+    }
+    s->vcss = g_new0(CXLVCS, s->num_usp);
     s->ports = g_new0(CXLVCSPhysPort, s->num_dsp);
     QTAILQ_INIT(&s->ccis);
     /* The vectors are those of the transports that signal on MSI-X */
     cxl_event_init(&s->events, 0);
     cxl_vcs_bind_init(s);
+    cxl_vcs_devices_init(s);
+    if (s->local_fm) {
+        cxl_vcs_attach_init(s, cxl_vcs_bind_released);
+    }
     s->machine_done.notify = cxl_vcs_machine_done;
     qemu_add_machine_init_done_notifier(&s->machine_done);
     QTAILQ_INSERT_TAIL(&cxl_vcs_switches, s, next);
@@ -550,7 +665,7 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
         return false;
     }
     for (unsigned i = 0; i < s->num_usp; i++) {
-        if (s->usp[i]) {
+        if (s->vcss[i].usp) {
             return false;
         }
     }
@@ -564,26 +679,41 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
 
 static void cxl_vcs_switch_instance_init(Object *obj)
 {
-    CXL_VCS_SWITCH(obj)->local_fm = true;
+    CXLVCSSwitch *s = CXL_VCS_SWITCH(obj);
+
+    s->local_fm = true;
+    s->num_usp = s->num_dsp = CXL_VCS_UNSET;
 }
 
 static void cxl_vcs_switch_finalize(Object *obj)
 {
     CXLVCSSwitch *s = CXL_VCS_SWITCH(obj);
 
+    g_free(s->fabric);
     if (!s->ports) {
         return; /* complete() failed or was not reached */
     }
-    QTAILQ_REMOVE(&cxl_vcs_switches, s, next);
-    qemu_remove_machine_init_done_notifier(&s->machine_done);
+    if (s->machine_done.notify) {
+        QTAILQ_REMOVE(&cxl_vcs_switches, s, next);
+        qemu_remove_machine_init_done_notifier(&s->machine_done);
+    }
+    if (s->local_fm) {
+        cxl_vcs_fm_links_free(s);
+        cxl_vcs_attach_cleanup(s);
+    } else if (s->link) {
+        cxl_vcs_host_link_free(s);
+    }
+    cxl_vcs_devices_cleanup(s);
     cxl_vcs_bind_cleanup(s);
     cxl_discard_all_event_records(&s->events);
     for (unsigned i = 0; i < CXL_EVENT_TYPE_MAX; i++) {
         qemu_mutex_destroy(&s->events.event_logs[i].lock);
     }
+    for (unsigned i = 0; i < s->num_usp; i++) {
+        g_free(s->vcss[i].vppb_regs);
+    }
     g_free(s->ports);
-    g_free(s->num_vppbs);
-    g_free(s->usp);
+    g_free(s->vcss);
 }
 
 static void cxl_vcs_switch_class_init(ObjectClass *oc, const void *data)
@@ -606,6 +736,12 @@ static void cxl_vcs_switch_class_init(ObjectClass *oc, const void *data)
                                    cxl_vcs_set_local_fm);
     object_class_property_set_description(oc, "local-fm",
         "the fabric manager's CCIs for this switch live in this process");
+    object_class_property_add_str(oc, "fabric", cxl_vcs_get_fabric,
+                                  cxl_vcs_set_fabric);
+    object_class_property_set_description(oc, "fabric",
+        "socket chardev(s) to the switch's other QEMU processes: the one "
+        "to the fabric manager's process (local-fm=false), or those the "
+        "host processes connect to, separated by ':' (local-fm=true)");
 }
 
 static const TypeInfo cxl_vcs_switch_info = {

@@ -3,17 +3,27 @@
  *
  *   cxl-vcs-switch.c    the object, its properties and topology (VCSs,
  *                       vPPBs, physical ports)
- *   cxl-vcs-bind.c      bind, unbind and port control; the devices on
- *                       the physical ports
+ *   cxl-vcs-devices.c   the devices on the physical ports
+ *   cxl-vcs-bind.c      the fabric manager's bind, unbind and port
+ *                       control
+ *   cxl-vcs-attach.c    what the process a VCS is in does for them
  *   cxl-vcs-fabric.c    the physical ports' PPBs, where devices live
  *   cxl-vcs-function.c  the function through which a host reaches a
  *                       device bound to it
  *   cxl-vcs-events.c    event records and the switch's event logs
  *   cxl-vcs-fmapi.c     the FM-API command set and its CCIs
  *   cxl-vcs-qmp.c       query-cxl-vcs and info cxl-vcs
+ *   cxl-vcs-link.c      a connection between the fabric manager's
+ *                       process and a host process
+ *   cxl-vcs-fm-link.c   the host processes, in the fabric manager's
+ *   cxl-vcs-host-link.c the fabric manager, in a host process
  *
- * Calls go one way: fmapi -> bind -> (fabric, function, events) ->
- * switch; fmapi and qmp also query the switch.
+ * Calls go one way: fmapi -> bind -> (attach | fm-link -> link) ->
+ * (fabric, function, events) -> switch; what a host process does is
+ * reported back to bind through cxl_vcs_bind_attached(),
+ * cxl_vcs_bind_released() and cxl_vcs_bind_refused().  In a host
+ * process: link -> host-link -> attach.  fmapi and qmp also query the
+ * switch.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -31,6 +41,7 @@
 #include "hw/cxl/cxl_device.h"
 #include "hw/cxl/cxl_mld.h"
 #include "hw/cxl/cxl_vcs_switch.h"
+#include "qapi/qapi-types-cxl-vcs.h"
 
 /*
  * FM-API identifies physical ports, VCSs and vPPBs with 8-bit ids;
@@ -75,7 +86,8 @@ typedef struct CXLVCSBinding {
     CXLVCSBindState state;
     uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
     uint8_t vppb;
-    PCIDevice *function;    /* what the host it is bound to sees */
+    PCIDevice *function;    /* what the host sees, if it is in this process */
+    CXLCCI *proxy;          /* the FM's way to it in a host process */
 } CXLVCSBinding;
 
 /*
@@ -117,6 +129,26 @@ typedef struct CXLVCSCCI {
     QTAILQ_ENTRY(CXLVCSCCI) next;
 } CXLVCSCCI;
 
+typedef struct CXLVCSLink CXLVCSLink;
+
+/* The registers of a vPPB in a host process, as it last reported them */
+typedef struct CXLVPPBRegs {
+    uint16_t link_control;
+    uint16_t slot_control;
+} CXLVPPBRegs;
+
+/*
+ * A Virtual CXL Switch: in this process, or for the fabric manager in
+ * the host process that registered it
+ */
+typedef struct CXLVCS {
+    CXLUpstreamPort *usp;   /* its upstream port, if it is in this process */
+    uint8_t num_vppbs;      /* fixed when the machine is ready, or known */
+    CXLVCSLink *link;       /* the host process it is in */
+    CxlFabricVcs remote;    /* ... which registered it so */
+    CXLVPPBRegs *vppb_regs; /* [num_vppbs] */
+} CXLVCS;
+
 struct CXLVCSSwitch {
     Object parent_obj;
 
@@ -124,9 +156,14 @@ struct CXLVCSSwitch {
     uint32_t num_usp;       /* usp-ppbs: one VCS per upstream PPB */
     uint32_t num_dsp;       /* dsp-ppbs: physical downstream PPBs */
     bool local_fm;
+    char *fabric;           /* the chardevs to the other processes */
 
-    CXLUpstreamPort **usp;  /* [num_usp], NULL where none registered */
-    uint8_t *num_vppbs;     /* [num_usp], fixed when the machine is ready */
+    /*
+     * A host process that was not given usp-ppbs and dsp-ppbs counts what
+     * it has until the fabric manager tells it; room is made for all
+     */
+    bool sized;
+    CXLVCS *vcss;           /* [num_usp] */
     bool ready;             /* the vPPB counts are fixed */
     CXLVCSPhysPort *ports;  /* [num_dsp] */
     CXLVCSCommand cmd;
@@ -138,7 +175,17 @@ struct CXLVCSSwitch {
      */
     CXLDeviceState events;
 
+    /* The fabric manager's process: the host processes' connections */
+    GList *links;
+    /* A host process: its connection to the fabric manager's */
+    CXLVCSLink *link;
+    bool registered;
+    char *last_refusal;     /* what the fabric manager said last */
+
     DeviceListener listener;
+    /* What this process does with its VCSs' bindings, and who hears of it */
+    DeviceListener attach_listener;
+    void (*released)(CXLVCSSwitch *s, unsigned port, unsigned ld);
     Notifier machine_done;
     QTAILQ_ENTRY(CXLVCSSwitch) next;
 };
@@ -153,7 +200,13 @@ static inline unsigned cxl_vcs_usp_port_id(CXLVCSSwitch *s, unsigned vcs)
     return s->num_dsp + vcs;
 }
 unsigned cxl_vcs_num_vppbs(CXLVCSSwitch *s, unsigned vcs);
+/* VCS @vcs is enabled: its upstream port is here, or in a host process */
+bool cxl_vcs_present(CXLVCSSwitch *s, unsigned vcs);
+bool cxl_vcs_vppb_exists(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
+/* The cxl-downstream port of a vPPB in this process, or NULL */
 PCIDevice *cxl_vcs_vppb_port(CXLVCSSwitch *s, unsigned vcs, unsigned vppb);
+/* @b is bound, or being bound, to a VCS of a host process */
+bool cxl_vcs_binding_remote(CXLVCSSwitch *s, CXLVCSBinding *b);
 /*
  * The physical port bound (or being bound) to a vPPB, or -1; and in @ld,
  * if not NULL, which of its bindings
@@ -180,10 +233,20 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st);
 /* For each CCI of @s */
 #define CXL_VCS_FOREACH_CCI(c, s) QTAILQ_FOREACH(c, &(s)->ccis, next)
 
-/* cxl-vcs-bind.c: bind, unbind and port control */
-void cxl_vcs_bind_init(CXLVCSSwitch *s);
+/*
+ * A binding of @p is no longer bound or being bound: an MLD may change
+ * that LD's allocation again
+ */
+void cxl_vcs_release_binding(CXLVCSPhysPort *p, unsigned ld);
+
+/* cxl-vcs-devices.c: the devices on the physical ports */
+void cxl_vcs_devices_init(CXLVCSSwitch *s);
 /* The machine is ready: devices created until now may join QOM */
-void cxl_vcs_bind_machine_done(CXLVCSSwitch *s, Error **errp);
+void cxl_vcs_devices_machine_done(CXLVCSSwitch *s, Error **errp);
+void cxl_vcs_devices_cleanup(CXLVCSSwitch *s);
+
+/* cxl-vcs-bind.c: the fabric manager's bind, unbind and port control */
+void cxl_vcs_bind_init(CXLVCSSwitch *s);
 void cxl_vcs_bind_cleanup(CXLVCSSwitch *s);
 CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
                         unsigned vppb, unsigned port, unsigned ld_id);
@@ -193,6 +256,121 @@ CXLRetCode cxl_vcs_port_control(CXLVCSSwitch *s, unsigned port,
                                 unsigned opcode);
 /* @cci is going away: a command it started completes without it */
 void cxl_vcs_forget_cci(CXLVCSSwitch *s, CXLCCI *cci);
+/*
+ * What the process of the VCS of the command in progress did: attached
+ * the device (@err NULL) or not; refused to let it go (@err says why);
+ * and what any process did: the function of binding @ld of @port went
+ */
+void cxl_vcs_bind_attached(CXLVCSSwitch *s, Error *err);
+void cxl_vcs_bind_refused(CXLVCSSwitch *s, Error *err);
+void cxl_vcs_bind_released(CXLVCSSwitch *s, unsigned port, unsigned ld);
+
+/* cxl-vcs-attach.c: what the process a VCS is in does for a binding */
+void cxl_vcs_attach_init(CXLVCSSwitch *s,
+                         void (*released)(CXLVCSSwitch *s, unsigned port,
+                                          unsigned ld));
+void cxl_vcs_attach_cleanup(CXLVCSSwitch *s);
+/* Attach binding @ld of @port below its vPPB, a vPPB in this process */
+bool cxl_vcs_attach(CXLVCSSwitch *s, unsigned port, unsigned ld,
+                    Error **errp);
+/*
+ * Start to detach it with @option; false (@errp says why) if its host
+ * refused.  s->released() tells when it is gone, maybe at once.
+ */
+bool cxl_vcs_detach(CXLVCSSwitch *s, unsigned port, unsigned ld,
+                    CXLVCSUnbindOption option, Error **errp);
+/* PERST# of @port changed: the bindings of it in this process follow */
+void cxl_vcs_attach_perst(CXLVCSSwitch *s, unsigned port);
+/*
+ * Reset what binding @ld of @port presents: through the host's function
+ * if it is bound here, else the device or LD itself if it was ever
+ * realized and is not in a host process
+ */
+void cxl_vcs_reset_binding(CXLVCSSwitch *s, unsigned port, unsigned ld);
+/* Generate AER Event on vPPB instance @instance of VCS @vcs, here */
+#define CXL_VCS_AER_TLP_LOG 32
+CXLRetCode cxl_vcs_aer(CXLVCSSwitch *s, unsigned vcs, unsigned instance,
+                       uint32_t error, const uint8_t *tlp);
+/*
+ * A CXL.io configuration request to @dev: @request is bytes 1-3 of
+ * Send PPB/LD CXL.io Configuration Request, little-endian.  Returns
+ * what a read returns.
+ */
+uint32_t cxl_vcs_config_request(PCIDevice *dev, uint32_t request,
+                                uint32_t data);
+
+/* cxl-vcs-link.c: a connection between two processes of the switch */
+#define CXL_VCS_LINK_VERSION 1
+typedef struct CXLVCSLinkOps {
+    void (*opened)(CXLVCSLink *l);
+    /* @msg came; cxl_vcs_link_refuse() closes the connection */
+    void (*message)(CXLVCSLink *l, CxlFabricMessage *msg);
+    void (*closed)(CXLVCSLink *l);
+} CXLVCSLinkOps;
+CXLVCSLink *cxl_vcs_link_new(CXLVCSSwitch *s, const char *chardev,
+                             const CXLVCSLinkOps *ops, void *opaque,
+                             Error **errp);
+/* Take what the chardev brings, from now on */
+void cxl_vcs_link_start(CXLVCSLink *l);
+void cxl_vcs_link_free(CXLVCSLink *l);
+const char *cxl_vcs_link_name(CXLVCSLink *l);
+void *cxl_vcs_link_opaque(CXLVCSLink *l);
+bool cxl_vcs_link_connected(CXLVCSLink *l);
+void cxl_vcs_link_send(CXLVCSLink *l, CxlFabricMessage *msg);
+/*
+ * What came is refused, for the reason given: the connection is closed
+ * once the message is handled, or by cxl_vcs_link_close_refused()
+ */
+void G_GNUC_PRINTF(2, 3) cxl_vcs_link_refuse(CXLVCSLink *l,
+                                             const char *fmt, ...);
+void cxl_vcs_link_close_refused(CXLVCSLink *l);
+/* An id for a request */
+uint32_t cxl_vcs_link_next_id(CXLVCSLink *l);
+/*
+ * Send request @msg with id @id and wait up to @timeout_ms for its
+ * reply; NULL if none came (the connection is then closed)
+ */
+CxlFabricReply *cxl_vcs_link_request(CXLVCSLink *l, CxlFabricMessage *msg,
+                                     uint32_t id, int64_t timeout_ms);
+
+/* cxl-vcs-fm-link.c: the host processes, in the fabric manager's */
+/* How long a host process may take to attach a device */
+#define CXL_VCS_REMOTE_BIND_TIMEOUT_MS 30000
+bool cxl_vcs_fm_links_create(CXLVCSSwitch *s, Error **errp);
+void cxl_vcs_fm_links_start(CXLVCSSwitch *s);
+void cxl_vcs_fm_links_free(CXLVCSSwitch *s);
+/*
+ * Ask the host process of the binding @ld of @port to attach it, detach
+ * it with @option; it answers through cxl_vcs_bind_*()
+ */
+void cxl_vcs_remote_attach(CXLVCSSwitch *s, unsigned port, unsigned ld);
+void cxl_vcs_remote_detach(CXLVCSSwitch *s, unsigned port, unsigned ld,
+                           CXLVCSUnbindOption option);
+/* PERST# and reset of @port, for the host processes with a binding of it */
+void cxl_vcs_remote_perst(CXLVCSSwitch *s, unsigned port);
+void cxl_vcs_remote_reset_port(CXLVCSSwitch *s, unsigned port);
+/* Reset the upstream port of VCS @vcs of a host process */
+void cxl_vcs_remote_reset_vcs(CXLVCSSwitch *s, unsigned vcs);
+/* The host process of VCS @vcs did not answer: it is taken for gone */
+void cxl_vcs_remote_unresponsive(CXLVCSSwitch *s, unsigned vcs);
+CXLRetCode cxl_vcs_remote_aer(CXLVCSSwitch *s, unsigned vcs,
+                              unsigned instance, uint32_t error,
+                              const uint8_t *tlp, size_t tlp_len);
+/* A configuration request to vPPB @vppb of VCS @vcs, -1: its USP */
+CXLRetCode cxl_vcs_remote_config(CXLVCSSwitch *s, unsigned vcs, int vppb,
+                                 uint32_t request, uint32_t data,
+                                 uint32_t *out);
+/*
+ * What the FM reaches the device (an SLD) or LD of binding @ld of @port
+ * through while a host process holds it: a CCI that passes its commands
+ * to that process's
+ */
+CXLCCI *cxl_vcs_remote_cci(CXLVCSSwitch *s, unsigned port, unsigned ld);
+
+/* cxl-vcs-host-link.c: the fabric manager, in a host process */
+bool cxl_vcs_host_link_create(CXLVCSSwitch *s, Error **errp);
+void cxl_vcs_host_link_start(CXLVCSSwitch *s);
+void cxl_vcs_host_link_free(CXLVCSSwitch *s);
 
 /* cxl-vcs-fabric.c: the physical ports' PPBs */
 bool cxl_vcs_fabric_create(CXLVCSSwitch *s, unsigned seq, Error **errp);

@@ -16,6 +16,7 @@
 #define HW_CXL_CXL_MLD_H
 
 #include "hw/cxl/cxl_device.h"
+#include "qapi/qapi-builtin-types.h"
 
 /* An MLD has at most 16 LDs, CXL r3.2 section 2.4 */
 #define CXL_MLD_MAX_LDS 16
@@ -41,5 +42,19 @@ CXLType3Dev *cxl_mld_ld(CXLType3Dev *ct3d, unsigned ld);
  * bound, Set LD Allocations may not change its memory.
  */
 void cxl_mld_set_bound(CXLType3Dev *ct3d, unsigned ld, bool bound);
+
+/*
+ * LD @ld, bound, is in another QEMU process: a tunnel to it reaches
+ * @cci, which passes the commands on, until it is unbound
+ */
+void cxl_mld_set_elsewhere(CXLType3Dev *ct3d, unsigned ld, CXLCCI *cci);
+
+/*
+ * Give the LDs the sizes in bytes of @sizes, one per LD, as another
+ * process's MLD has them; false if they do not fit or would change an LD
+ * that is bound
+ */
+bool cxl_mld_set_ld_sizes(CXLType3Dev *ct3d, const sizeList *sizes,
+                          Error **errp);
 
 #endif

@@ -41,9 +41,13 @@ bool cxl_vcs_endpoint_realize(DeviceState *dev, CXLVCSSwitch *vcs,
  */
 PCIDevice *cxl_vcs_function_target(PCIDevice *d);
 
-/* A CCI of switch @s for transport @intf; its commands go to the switch */
+/*
+ * A CCI of switch @s for transport @intf; its commands go to the switch.
+ * NULL if the fabric manager of @s is in another process.
+ */
 CXLCCI *cxl_vcs_open_cci(CXLVCSSwitch *s, DeviceState *intf,
-                         size_t payload_max, const CXLCCITransport *t);
+                         size_t payload_max, const CXLCCITransport *t,
+                         Error **errp);
 void cxl_vcs_close_cci(CXLCCI *cci);
 /* The event notification policy of @cci, one cxl_vcs_open_cci() opened */
 CXLCCIEventPolicy *cxl_vcs_cci_event_policy(CXLCCI *cci);
