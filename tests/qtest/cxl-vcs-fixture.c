@@ -11,6 +11,7 @@
 #include "qemu/bswap.h"
 #include "libqtest.h"
 #include "qobject/qdict.h"
+#include "qobject/qlist.h"
 #include "standard-headers/linux/pci_regs.h"
 #include "cxl-vcs-fixture.h"
 
@@ -79,16 +80,15 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-void fixture_start(Fixture *f, const char *switch_args,
-                   const char *extra)
+void fixture_start_in(Fixture *f, const char *dir, const char *switch_args,
+                      const char *extra)
 {
     g_autoptr(GString) args = NULL;
     int cci;
 
     g_assert_cmpint(sscanf(strstr(switch_args, "dsp-ppbs="), "dsp-ppbs=%u",
                            &f->num_dsp), ==, 1);
-    f->dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
-    g_assert_nonnull(f->dir);
+    f->dir = g_strdup(dir);
     args = seed_args(f->dir, switch_args, extra);
     f->qts = qtest_init(args->str);
     cxl_fm_host_init(&f->h, f->qts);
@@ -99,12 +99,28 @@ void fixture_start(Fixture *f, const char *switch_args,
     cxl_fm_mbox_init(&f->mb, &f->h, cci, 0);
 }
 
-void fixture_stop(Fixture *f)
+void fixture_start(Fixture *f, const char *switch_args,
+                   const char *extra)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+
+    g_assert_nonnull(dir);
+    fixture_start_in(f, dir, switch_args, extra);
+}
+
+void fixture_quit(Fixture *f)
 {
     cxl_fm_host_cleanup(&f->h);
     qtest_quit(f->qts);
-    remove_dir(f->dir);
     g_free(f->dir);
+}
+
+void fixture_stop(Fixture *f)
+{
+    g_autofree char *dir = g_strdup(f->dir);
+
+    fixture_quit(f);
+    remove_dir(dir);
 }
 
 /* Send a command and check its return code and exact response payload */
@@ -326,12 +342,11 @@ uint16_t fm_dc_extent(Fixture *f, uint8_t port, uint16_t opcode,
     return fm_tunnel(f, port, opcode, req, sizeof(req), out, &out_len);
 }
 
-/* Whether a host has a function presenting the device: it is bound */
-bool device_bound(Fixture *f, const char *id)
+bool qts_device_bound(QTestState *qts, const char *id)
 {
     g_autofree char *path =
         g_strdup_printf("/machine/peripheral/%s/host-function", id);
-    QDict *resp = qtest_qmp(f->qts, "{'execute': 'qom-list', 'arguments': "
+    QDict *resp = qtest_qmp(qts, "{'execute': 'qom-list', 'arguments': "
                             "{'path': %s}}", path);
     bool exists = !qdict_haskey(resp, "error");
 
@@ -339,28 +354,201 @@ bool device_bound(Fixture *f, const char *id)
     return exists;
 }
 
-/* The OS powers the slot on after a hot-add, as pciehp does */
-int os_hot_add(Fixture *f, const char *port_id)
+/* Whether a host has a function presenting the device: it is bound */
+bool device_bound(Fixture *f, const char *id)
 {
-    int port = cxl_fm_find_id(&f->h, port_id);
-    int dev = CXL_FM_BDF(cxl_fm_secondary_bus(&f->h, port), 0, 0);
+    return qts_device_bound(f->qts, id);
+}
 
-    g_assert_true(cxl_fm_slot_status(&f->h, port) & PCI_EXP_SLTSTA_PDS);
-    cxl_fm_slot_power(&f->h, port, true);
-    g_assert_true(cxl_fm_present(&f->h, dev));
-    g_assert_cmphex(cxl_fm_cfg_read(&f->h, dev, PCI_VENDOR_ID, 2), ==,
-                    0x8086);
-    g_assert_cmphex(cxl_fm_cfg_read(&f->h, dev, PCI_CLASS_DEVICE, 2), ==,
+int host_os_hot_add(CXLFMHost *h, const char *port_id)
+{
+    int port = cxl_fm_find_id(h, port_id);
+    int dev = CXL_FM_BDF(cxl_fm_secondary_bus(h, port), 0, 0);
+
+    g_assert_true(cxl_fm_slot_status(h, port) & PCI_EXP_SLTSTA_PDS);
+    cxl_fm_slot_power(h, port, true);
+    g_assert_true(cxl_fm_present(h, dev));
+    g_assert_cmphex(cxl_fm_cfg_read(h, dev, PCI_VENDOR_ID, 2), ==, 0x8086);
+    g_assert_cmphex(cxl_fm_cfg_read(h, dev, PCI_CLASS_DEVICE, 2), ==,
                     0x0502);
     return dev;
 }
 
+/* The OS powers the slot on after a hot-add, as pciehp does */
+int os_hot_add(Fixture *f, const char *port_id)
+{
+    return host_os_hot_add(&f->h, port_id);
+}
+
+bool host_os_sees_device(CXLFMHost *h, const char *port_id)
+{
+    int port = cxl_fm_find_id(h, port_id);
+
+    return cxl_fm_present(h, CXL_FM_BDF(cxl_fm_secondary_bus(h, port), 0, 0));
+}
+
 bool os_sees_device(Fixture *f, const char *port_id)
 {
-    int port = cxl_fm_find_id(&f->h, port_id);
+    return host_os_sees_device(&f->h, port_id);
+}
 
-    return cxl_fm_present(&f->h,
-                          CXL_FM_BDF(cxl_fm_secondary_bus(&f->h, port), 0, 0));
+void args_replace(GString *s, const char *from, const char *to,
+                  unsigned limit)
+{
+    gsize at = 0;
+
+    for (unsigned n = 0; !limit || n < limit; n++) {
+        const char *p = strstr(s->str + at, from);
+
+        if (!p) {
+            return;
+        }
+        at = p - s->str;
+        g_string_erase(s, at, strlen(from));
+        g_string_insert(s, at, to);
+        at += strlen(to);
+    }
+}
+
+/* The seed's lines that start with @prefix, joined, $DIR being @dir */
+static GString *seed_lines(const char *dir, const char *const *prefixes)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    GString *s = g_string_new("");
+
+    g_assert_true(g_file_get_contents(SEED_TOPOLOGY, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char *line = g_strstrip(*l);
+
+        if (g_str_has_suffix(line, "\\")) {
+            line[strlen(line) - 1] = 0;
+        }
+        for (const char *const *p = prefixes; *p; p++) {
+            if (g_str_has_prefix(line, *p)) {
+                g_string_append_printf(s, " %s", g_strstrip(line));
+            }
+        }
+    }
+    args_replace(s, "$DIR", dir, 0);
+    return s;
+}
+
+char *fabric_fm_args(unsigned n)
+{
+    GString *s = g_string_new("");
+
+    for (unsigned i = 0; i < n; i++) {
+        g_string_append_printf(s, " -chardev socket,id=fab%u,path=$DIR/fab%u,"
+                               "server=on,wait=off", i, i);
+    }
+    return g_string_free(s, false);
+}
+
+GString *host_args(const char *dir, const char *sock, unsigned vcs,
+                   const char *extra)
+{
+    static const char *const prefixes[] = {
+        "-object memory-backend-file", "-device cxl-type3", NULL
+    };
+    GString *s = g_string_new(machine_args());
+    g_autoptr(GString) seed = seed_lines(dir, prefixes);
+
+    g_string_append(s, seed->str);
+    g_string_append_printf(s,
+        " -chardev socket,id=fabric,path=%s/%s,reconnect-ms=100"
+        " -object cxl-vcs-switch,id=vcs0,local-fm=false,fabric=fabric"
+        " -device pxb-cxl,bus_nr=%u,bus=pcie.0,id=hcxl,"
+        "hdm_for_passthrough=true"
+        " -device cxl-rp,port=0,bus=hcxl,id=hrp,chassis=2,slot=1"
+        " -device cxl-upstream,port=0,sn=%u,bus=hrp,id=hus,addr=0.0,"
+        "multifunction=on,vcs=vcs0,usppb=%u", dir, sock, HOST_ROOT_BUS,
+        HOST_USP_SN + vcs, vcs);
+    for (unsigned i = 0; i < HOST_VPPBS; i++) {
+        g_string_append_printf(s, " -device cxl-downstream,port=%u,bus=hus,"
+                               "id=hport%u,slot=%u", i, i, 3 + i);
+    }
+    g_string_append_printf(s, " -machine cxl-fmw.0.targets.0=hcxl,"
+                           "cxl-fmw.0.size=8G %s", extra);
+    return s;
+}
+
+void host_start_args(HostProcess *hp, const char *args, unsigned vcs)
+{
+    hp->vcs = vcs;
+    hp->qts = qtest_init(args);
+    cxl_fm_host_init(&hp->h, hp->qts);
+    cxl_fm_enumerate(&hp->h, HOST_ROOT_BUS);
+}
+
+void host_start(HostProcess *hp, const char *dir, const char *sock,
+                unsigned vcs, const char *extra)
+{
+    g_autoptr(GString) args = host_args(dir, sock, vcs, extra);
+
+    host_start_args(hp, args->str, vcs);
+}
+
+void host_stop(HostProcess *hp)
+{
+    cxl_fm_host_cleanup(&hp->h);
+    qtest_quit(hp->qts);
+}
+
+/* VCS @vcs of the first switch as query-cxl-vcs shows it, or NULL */
+static QDict *query_vcs(QTestState *qts, unsigned vcs)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-cxl-vcs'}");
+    QList *vcss = qdict_get_qlist(qobject_to(QDict,
+        qlist_peek(qdict_get_qlist(resp, "return"))), "vcss");
+    QDict *found = NULL;
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(vcss, e) {
+        QDict *v = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (qdict_get_int(v, "vcs-id") == vcs) {
+            found = qdict_clone_shallow(v);
+        }
+    }
+    qobject_unref(resp);
+    return found;
+}
+
+void wait_vcs_present(QTestState *fm, unsigned vcs, bool present)
+{
+    gint64 end = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+
+    for (;;) {
+        QDict *v = query_vcs(fm, vcs);
+        bool enabled = v && qdict_get_bool(v, "enabled");
+
+        qobject_unref(v);
+        if (enabled == present) {
+            return;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+}
+
+void bg_wait(Fixture *f, uint16_t opcode, uint16_t rc)
+{
+    gint64 end = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+    uint16_t op, ret;
+    uint8_t pct;
+
+    for (;;) {
+        cxl_fm_mbox_bg(&f->mb, &op, &pct, &ret);
+        g_assert_cmphex(op, ==, opcode);
+        if (pct == 100) {
+            g_assert_cmphex(ret, ==, rc);
+            return;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
 }
 
 void assert_startup_fails(const char *args, const char *expected)

@@ -47,8 +47,17 @@ const char *machine_args(void);
 GString *seed_args(const char *dir, const char *switch_args,
                    const char *extra);
 
+/* Replace the first @limit (0: all) occurrences of @from in @s by @to */
+void args_replace(GString *s, const char *from, const char *to,
+                  unsigned limit);
+
 /* Start it, enumerate both hosts and find the switch mailbox CCI */
 void fixture_start(Fixture *f, const char *switch_args, const char *extra);
+/* ... with its backing files in @dir, which exists */
+void fixture_start_in(Fixture *f, const char *dir, const char *switch_args,
+                      const char *extra);
+/* Stop QEMU; fixture_stop() also removes the backing files */
+void fixture_quit(Fixture *f);
 void fixture_stop(Fixture *f);
 
 /* Send a command and check its return code and exact response payload */
@@ -107,9 +116,49 @@ uint16_t fm_dc_extent(Fixture *f, uint8_t port, uint16_t opcode,
 
 /* Whether a host has a function presenting the device: it is bound */
 bool device_bound(Fixture *f, const char *id);
+bool qts_device_bound(QTestState *qts, const char *id);
 /* The OS powers the slot on after a hot-add, as pciehp does */
 int os_hot_add(Fixture *f, const char *port_id);
+int host_os_hot_add(CXLFMHost *h, const char *port_id);
 bool os_sees_device(Fixture *f, const char *port_id);
+bool host_os_sees_device(CXLFMHost *h, const char *port_id);
+
+/*
+ * A host process: a cxl-vcs-switch with local-fm=false whose VCS @vcs is
+ * a cxl-upstream (serial HOST_USP_SN + @vcs) on root bus HOST_ROOT_BUS
+ * with HOST_VPPBS cxl-downstream ports, hport0 to hport3, and the seed's
+ * devices, on the seed's backing files
+ */
+#define HOST_ROOT_BUS 42
+#define HOST_USP_SN 9000
+#define HOST_VPPBS 4
+
+typedef struct HostProcess {
+    QTestState *qts;
+    CXLFMHost h;
+    unsigned vcs;
+} HostProcess;
+
+/*
+ * The fabric manager's chardevs fab0 to fab@n-1, servers at $DIR/fab0
+ * and on, for fabric=fab0:...
+ */
+char *fabric_fm_args(unsigned n);
+/* A host process's arguments, connecting to @dir/@sock, and @extra */
+GString *host_args(const char *dir, const char *sock, unsigned vcs,
+                   const char *extra);
+/* Start one, and enumerate its host bridge */
+void host_start(HostProcess *hp, const char *dir, const char *sock,
+                unsigned vcs, const char *extra);
+void host_start_args(HostProcess *hp, const char *args, unsigned vcs);
+void host_stop(HostProcess *hp);
+/* Wait until query-cxl-vcs of @fm shows VCS @vcs enabled, or not */
+void wait_vcs_present(QTestState *fm, unsigned vcs, bool present);
+/*
+ * Wait until the background command @opcode in progress ends with @rc,
+ * as a host process's answers come in
+ */
+void bg_wait(Fixture *f, uint16_t opcode, uint16_t rc);
 
 /* QEMU started with @args exits with status 1, printing @expected */
 void assert_startup_fails(const char *args, const char *expected);

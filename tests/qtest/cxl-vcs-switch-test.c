@@ -176,8 +176,8 @@ static const struct {
       "cxl-switch-mailbox-cci 'mb': target= is required: a "
       "cxl-vcs-switch or cxl-upstream" },
     { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=false",
-      "cxl-vcs-switch 'vcs0': local-fm=false (a fabric "
-      "manager in another QEMU process) is not supported" },
+      "cxl-vcs-switch 'vcs0': local-fm=false needs fabric=, the chardev "
+      "to the fabric manager's process" },
     { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=254",
       "cxl-vcs-switch 'vcs0': dsp-ppbs 254 out of range "
       "(1-253 with usp-ppbs=2: at most 255 physical ports)" },
@@ -210,9 +210,9 @@ static const struct {
     { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4294967296,local-fm=true",
       "Parameter 'dsp-ppbs' expects uint32_t" },
     { SEED_SWITCH, "usp-ppbs=2,local-fm=true",
-      "Parameter 'dsp-ppbs' is missing" },
+      "cxl-vcs-switch 'vcs0': needs dsp-ppbs= (1-253 with usp-ppbs=2)" },
     { SEED_SWITCH, "dsp-ppbs=4,local-fm=true",
-      "Parameter 'usp-ppbs' is missing" },
+      "cxl-vcs-switch 'vcs0': needs usp-ppbs= (1-254)" },
     { SEED_SWITCH, "usp-ppbs=2,dsp-ppbs=4,local-fm=maybe",
       "Parameter 'local-fm' expects 'on' or 'off'" },
     { SEED_SWITCH, SEED_SWITCH ",nosuch=1", "Invalid parameter 'nosuch'" },
@@ -337,7 +337,8 @@ static void test_ranges_qmp(void)
     assert_object_add_fails(qts, 254, 2,
         "cxl-vcs-switch 'v': dsp-ppbs 2 out of range "
         "(1-1 with usp-ppbs=254: at most 255 physical ports)");
-    assert_object_add_fails(qts, -1, 4, "Parameter 'usp-ppbs' is missing");
+    assert_object_add_fails(qts, -1, 4,
+                            "cxl-vcs-switch 'v': needs usp-ppbs= (1-254)");
     qtest_quit(qts);
 }
 
