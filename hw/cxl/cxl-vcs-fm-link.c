@@ -264,12 +264,33 @@ static bool cxl_vcs_remote_bind_done(CXLVCSRemote *r, unsigned vcs,
 }
 
 /* The vPPB's registers the host reported, for the VCS Event Record */
-static void cxl_vcs_remote_regs(CXLVCSSwitch *s, CxlFabricBound *regs)
+static void cxl_vcs_remote_regs(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
+                                uint16_t link_control, uint16_t slot_control)
 {
-    CXLVCS *vcs = &s->vcss[regs->vcs];
+    s->vcss[vcs].vppb_regs[vppb].link_control = link_control;
+    s->vcss[vcs].vppb_regs[vppb].slot_control = slot_control;
+}
 
-    vcs->vppb_regs[regs->vppb].link_control = regs->link_control;
-    vcs->vppb_regs[regs->vppb].slot_control = regs->slot_control;
+/*
+ * The host released binding @ld of @port: the device, and what the host
+ * left of its state, are this process's again
+ */
+static void cxl_vcs_remote_removed(CXLVCSRemote *r, unsigned port,
+                                   unsigned ld, CxlFabricRemoved *rm)
+{
+    CXLVCSPhysPort *p = &r->s->ports[port];
+    Error *err = NULL;
+
+    cxl_vcs_remote_regs(r->s, rm->vcs, rm->vppb, rm->link_control,
+                        rm->slot_control);
+    if (!cxl_vcs_state_load(CXL_TYPE3(cxl_vcs_port_target(p, ld)), rm->state,
+                            &err)) {
+        cxl_vcs_link_refuse(r->link, "the state of the device on physical "
+                            "port %u it removed: %s", port,
+                            error_get_pretty(err));
+        error_free(err);
+    }
+    cxl_vcs_bind_released(r->s, port, ld);
 }
 
 static void cxl_vcs_remote_message(CXLVCSLink *l, CxlFabricMessage *msg)
@@ -296,7 +317,9 @@ static void cxl_vcs_remote_message(CXLVCSLink *l, CxlFabricMessage *msg)
     case CXL_FABRIC_MESSAGE_TYPE_BOUND:
         if (cxl_vcs_remote_bind_done(r, msg->u.bound.vcs, msg->u.bound.vppb,
                                      type)) {
-            cxl_vcs_remote_regs(s, &msg->u.bound);
+            cxl_vcs_remote_regs(s, msg->u.bound.vcs, msg->u.bound.vppb,
+                                msg->u.bound.link_control,
+                                msg->u.bound.slot_control);
             cxl_vcs_bind_attached(s, NULL);
         }
         return;
@@ -318,8 +341,7 @@ static void cxl_vcs_remote_message(CXLVCSLink *l, CxlFabricMessage *msg)
                                 msg->u.removed.vcs);
             return;
         }
-        cxl_vcs_remote_regs(s, &msg->u.removed);
-        cxl_vcs_bind_released(s, port, ld);
+        cxl_vcs_remote_removed(r, port, ld, &msg->u.removed);
         return;
     case CXL_FABRIC_MESSAGE_TYPE_UNBIND_REFUSED:
         port = cxl_vcs_remote_binding(r, msg->u.unbind_refused.vcs,
@@ -448,6 +470,8 @@ void cxl_vcs_remote_attach(CXLVCSSwitch *s, unsigned port, unsigned ld)
     msg->u.bind.port = port;
     msg->u.bind.ld = ld;
     msg->u.bind.perst = p->perst;
+    msg->u.bind.state = cxl_vcs_state_save(CXL_TYPE3(cxl_vcs_port_target(p,
+                                                                         ld)));
     if (cxl_vcs_port_is_mld(p)) {
         msg->u.bind.has_ld_sizes = true;
         for (int k = cxl_vcs_port_lds(p) - 1; k >= 0; k--) {

@@ -136,9 +136,13 @@ static void cxl_vcs_host_opened(CXLVCSLink *l)
     cxl_vcs_host_register(cxl_vcs_link_opaque(l));
 }
 
-/* Tell the fabric manager that binding @ld of @port changed: @type */
+/*
+ * Tell the fabric manager that binding @b changed: @type, because of
+ * @why, with @target's state if it is gone
+ */
 static void cxl_vcs_host_report(CXLVCSSwitch *s, CxlFabricMessageType type,
-                                CXLVCSBinding *b, const char *why)
+                                CXLVCSBinding *b, CXLType3Dev *target,
+                                const char *why)
 {
     g_autoptr(CxlFabricMessage) msg = g_new0(CxlFabricMessage, 1);
     PCIDevice *dsp = cxl_vcs_vppb_port(s, b->vcs, b->vppb);
@@ -149,13 +153,21 @@ static void cxl_vcs_host_report(CXLVCSSwitch *s, CxlFabricMessageType type,
         msg->u.bind_failed.vcs = b->vcs;
         msg->u.bind_failed.vppb = b->vppb;
         msg->u.bind_failed.message = g_strdup(why);
-    } else {
+    } else if (type == CXL_FABRIC_MESSAGE_TYPE_BOUND) {
         msg->u.bound.vcs = b->vcs;
         msg->u.bound.vppb = b->vppb;
         msg->u.bound.link_control = cxl_vcs_host_exp_read(dsp, PCI_EXP_LNKCTL,
                                                           2);
         msg->u.bound.slot_control = cxl_vcs_host_exp_read(dsp, PCI_EXP_SLTCTL,
                                                           2);
+    } else {
+        msg->u.removed.vcs = b->vcs;
+        msg->u.removed.vppb = b->vppb;
+        msg->u.removed.link_control =
+            cxl_vcs_host_exp_read(dsp, PCI_EXP_LNKCTL, 2);
+        msg->u.removed.slot_control =
+            cxl_vcs_host_exp_read(dsp, PCI_EXP_SLTCTL, 2);
+        msg->u.removed.state = cxl_vcs_state_save(target);
     }
     cxl_vcs_link_send(s->link, msg);
 }
@@ -173,7 +185,9 @@ static void cxl_vcs_host_released(CXLVCSSwitch *s, unsigned port,
         return;
     }
     cxl_vcs_release_binding(&s->ports[port], ld);
-    cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_REMOVED, b, NULL);
+    cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_REMOVED, b,
+                        CXL_TYPE3(cxl_vcs_port_target(&s->ports[port], ld)),
+                        NULL);
 }
 
 /* The binding of vPPB (@vcs, @vppb), or -1 */
@@ -242,13 +256,18 @@ static void cxl_vcs_host_bind(CXLVCSSwitch *s, CxlFabricBind *b)
     if (!p || !p->dev || b->ld >= cxl_vcs_port_lds(p) ||
         p->ld[b->ld].state != CXL_VCS_UNBOUND) {
         cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_BIND_FAILED, &failed,
-                            "no such device or LD here, or bound already");
+                            NULL, "no such device or LD here, or bound "
+                            "already");
         return;
     }
-    if (cxl_vcs_port_is_mld(p) &&
-        !cxl_mld_set_ld_sizes(CXL_TYPE3(p->dev), b->ld_sizes, &err)) {
+    if ((cxl_vcs_port_is_mld(p) &&
+         !cxl_mld_set_ld_sizes(CXL_TYPE3(p->dev), b->ld_sizes, &err)) ||
+        !cxl_vcs_port_target(p, b->ld) ||
+        !cxl_vcs_state_load(CXL_TYPE3(cxl_vcs_port_target(p, b->ld)),
+                            b->state, &err)) {
         cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_BIND_FAILED, &failed,
-                            error_get_pretty(err));
+                            NULL, err ? error_get_pretty(err) :
+                            "that LD has no memory");
         error_free(err);
         return;
     }
@@ -265,13 +284,13 @@ static void cxl_vcs_host_bind(CXLVCSSwitch *s, CxlFabricBind *b)
     if (!cxl_vcs_attach(s, b->port, b->ld, &err)) {
         cxl_vcs_release_binding(p, b->ld);
         cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_BIND_FAILED, &failed,
-                            error_get_pretty(err));
+                            NULL, error_get_pretty(err));
         error_free(err);
         return;
     }
     p->ld[b->ld].state = CXL_VCS_BOUND;
     cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_BOUND, &p->ld[b->ld],
-                        NULL);
+                        NULL, NULL);
 }
 
 static void cxl_vcs_host_unbind(CXLVCSSwitch *s, CxlFabricUnbind *u)
@@ -292,7 +311,7 @@ static void cxl_vcs_host_unbind(CXLVCSSwitch *s, CxlFabricUnbind *u)
     if (!cxl_vcs_detach(s, port, ld, (CXLVCSUnbindOption)u->option, &err)) {
         b->state = CXL_VCS_BOUND;
         cxl_vcs_host_report(s, CXL_FABRIC_MESSAGE_TYPE_UNBIND_REFUSED, b,
-                            error_get_pretty(err));
+                            NULL, error_get_pretty(err));
         error_free(err);
     }
 }

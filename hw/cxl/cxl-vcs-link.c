@@ -36,7 +36,7 @@
 #include "trace.h"
 
 /* The longest message either side accepts */
-#define CXL_VCS_LINK_MAX_MESSAGE (64 * 1024)
+#define CXL_VCS_LINK_MAX_MESSAGE (256 * 1024)
 /* How long a refused peer has to read why before the connection closes */
 #define CXL_VCS_LINK_CLOSE_MS 100
 

@@ -17,6 +17,7 @@
  *                       process and a host process
  *   cxl-vcs-fm-link.c   the host processes, in the fabric manager's
  *   cxl-vcs-host-link.c the fabric manager, in a host process
+ *   cxl-vcs-state.c     a device's state, as it moves between them
  *
  * Calls go one way: fmapi -> bind -> (attach | fm-link -> link) ->
  * (fabric, function, events) -> switch; what a host process does is
@@ -366,6 +367,12 @@ CXLRetCode cxl_vcs_remote_config(CXLVCSSwitch *s, unsigned vcs, int vppb,
  * to that process's
  */
 CXLCCI *cxl_vcs_remote_cci(CXLVCSSwitch *s, unsigned port, unsigned ld);
+
+/* cxl-vcs-state.c: a device's state, as it moves between processes */
+CxlFabricDeviceState *cxl_vcs_state_save(CXLType3Dev *ct3d);
+/* Take @st on, or (@errp says why) leave @ct3d as it is */
+bool cxl_vcs_state_load(CXLType3Dev *ct3d, CxlFabricDeviceState *st,
+                        Error **errp);
 
 /* cxl-vcs-host-link.c: the fabric manager, in a host process */
 bool cxl_vcs_host_link_create(CXLVCSSwitch *s, Error **errp);
