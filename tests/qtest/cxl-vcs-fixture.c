@@ -471,6 +471,7 @@ GString *host_args(const char *dir, const char *sock, unsigned vcs,
     }
     g_string_append_printf(s, " -machine cxl-fmw.0.targets.0=hcxl,"
                            "cxl-fmw.0.size=8G %s", extra);
+    args_replace(s, "$DIR", dir, 0);
     return s;
 }
 

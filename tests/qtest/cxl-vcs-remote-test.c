@@ -424,7 +424,7 @@ static char *raw_register(unsigned vcs)
 static void test_malformed(void)
 {
     g_autofree char *reg3 = raw_register(3);
-    g_autofree char *big = g_strnfill(70 * 1024, 'x');
+    g_autofree char *big = g_strnfill(300 * 1024, 'x');
     g_autofree char *oversized = g_strdup_printf("{\"type\": \"%s\"}", big);
     const char *garbage[] = {
         "xyz\n",
@@ -622,6 +622,13 @@ static void test_fm_restart(void)
     fixture_stop(&f);
 }
 
+/* The state of a device nothing was done to */
+#define EMPTY_LOG "{\"next-handle\": 1, \"overflow-count\": 0, " \
+    "\"first-overflow\": 0, \"last-overflow\": 0, \"records\": []}"
+#define NO_STATE "{\"event-logs\": [" EMPTY_LOG ", " EMPTY_LOG ", " \
+    EMPTY_LOG ", " EMPTY_LOG ", " EMPTY_LOG "], \"dc-regions\": [], " \
+    "\"extents\": [], \"pending\": [], \"extent-generation\": 0}"
+
 /* A socket a host process connects to, played by the test */
 static int fake_fm_listen(const char *path)
 {
@@ -662,7 +669,7 @@ static void test_host_side(void)
         "\"dsp-ppbs\": 4, \"drop\": []}\n";
     static const char bind[] =
         "{\"type\": \"bind\", \"vcs\": 2, \"vppb\": 1, \"port\": 0, "
-        "\"ld\": 0, \"perst\": false}\n";
+        "\"ld\": 0, \"perst\": false, \"state\": " NO_STATE "}\n";
     static const char drop[] =
         "{\"type\": \"registered\", \"version\": 1, \"usp-ppbs\": 3, "
         "\"dsp-ppbs\": 4, \"drop\": [{\"vcs\": 2, \"vppb\": 1}]}\n";
@@ -806,6 +813,182 @@ static void test_tunnel(void)
     fixture_stop(&f);
 }
 
+/* A DC extent @dpa + @len of region 0, in Initiate DC Add/Release */
+static void dc_request(uint8_t *req, uint8_t policy, uint64_t dpa,
+                       uint64_t len)
+{
+    memset(req, 0, 0x20 + 40);
+    req[2] = policy;
+    stq_le_p(req + 4, len);
+    stl_le_p(req + 0x1c, 1);
+    stq_le_p(req + 0x20, dpa);
+    stq_le_p(req + 0x20 + 8, len);
+}
+
+/* Get DC Extent Lists through the tunnel: the extents, and their DPAs */
+static unsigned fm_dc_list(Fixture *f, uint8_t port, uint64_t *dpa)
+{
+    static const uint8_t list_req[12] = { 0, 0, 0, 0, 16 };
+    uint8_t out[512];
+    size_t len;
+
+    g_assert_cmphex(fm_tunnel(f, port, CXL_OP_DC_EXTENT_LISTS, list_req,
+                              sizeof(list_req), out, &len), ==, 0);
+    if (ldl_le_p(out + 8) && dpa) {
+        *dpa = ldq_le_p(out + 24);
+    }
+    return ldl_le_p(out + 8);
+}
+
+/*
+ * Dynamic capacity across processes: capacity the FM offers an unbound
+ * DCD goes with it to the host process it binds it to, which accepts
+ * it; what the FM asks while the host has the device reaches the host's;
+ * the extents come back with the device
+ */
+static void test_dcd(void)
+{
+    Fixture f;
+    HostProcess hp;
+    CXLFMMailbox t3;
+    uint8_t req[0x20 + 40], out[512];
+    uint64_t dpa = 0;
+    size_t len;
+    int dev;
+
+    fm_start(&f, FM_SWITCH("3", "fab0"), 1, "");
+    host_up(&hp, &f, 0, 2, "");
+
+    /* Offered before any host has the DCD */
+    dc_request(req, 2, 0, 128 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_ADD, req, sizeof(req), out,
+                              &len), ==, 0);
+    g_assert_cmpuint(fm_dc_list(&f, 2, NULL), ==, 0);
+
+    /* Bound to the host process, whose OS accepts it */
+    fm_bind_remote(&f, 2, 0, 2);
+    dev = host_os_hot_add(&hp.h, "hport0");
+    dev = cxl_fm_enumerate_slot(&hp.h, cxl_fm_find_id(&hp.h, "hport0"));
+    cxl_fm_mbox_init(&t3, &hp.h, dev, 2);
+    host_dc_respond(&t3, 0, CXL_OP_ADD_DC_RESPONSE, 0, 128 * 1024 * 1024);
+    /* The FM sees it through the tunnel, which reaches the host's DCD */
+    g_assert_cmpuint(fm_dc_list(&f, 2, &dpa), ==, 1);
+    g_assert_cmphex(dpa, ==, 0);
+
+    /* More, offered while the host has it, and accepted there */
+    dc_request(req, 2, 256 * 1024 * 1024, 128 * 1024 * 1024);
+    g_assert_cmphex(fm_tunnel(&f, 2, CXL_OP_DC_ADD, req, sizeof(req), out,
+                              &len), ==, 0);
+    host_dc_respond(&t3, 0, CXL_OP_ADD_DC_RESPONSE, 256 * 1024 * 1024,
+                    128 * 1024 * 1024);
+    g_assert_cmpuint(fm_dc_list(&f, 2, NULL), ==, 2);
+
+    /* Unbound: the extents are the FM's device's again */
+    fm_unbind_start(&f, 2, 0, CXL_UNBIND_SURPRISE);
+    bg_wait(&f, CXL_OP_UNBIND, CXL_RC_SUCCESS);
+    g_assert_cmpuint(fm_dc_list(&f, 2, NULL), ==, 2);
+
+    /* ... and go with it to the fabric manager's own VCS 0 */
+    fm_bind(&f, 0, 1, 2);
+    dev = os_hot_add(&f, "swport1");
+    dev = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport1"));
+    cxl_fm_mbox_init(&t3, &f.h, dev, 2);
+    {
+        static const uint8_t list_req[8] = { 16 };
+        uint8_t list[512];
+        size_t list_len = sizeof(list);
+
+        g_assert_cmphex(cxl_fm_mbox_cmd(&t3, CXL_OP_GET_DC_EXTENT_LIST,
+                                        list_req, sizeof(list_req), list,
+                                        &list_len), ==, CXL_RC_SUCCESS);
+        g_assert_cmpuint(ldl_le_p(list + 4), ==, 2);
+    }
+    host_stop(&hp);
+    fixture_stop(&f);
+}
+
+#define MLD_DEVICE "-object memory-backend-file,id=mld-mem,share=on," \
+    "mem-path=$DIR/mld.raw,size=1G " \
+    "-object memory-backend-file,id=mld-lsa,share=on," \
+    "mem-path=$DIR/mld-lsa.raw,size=1M " \
+    "-device cxl-type3,id=mld0,persistent-memdev=mld-mem,lsa=mld-lsa," \
+    "num-lds=2,sn=300,vcs=vcs0,dsppb=4"
+
+/*
+ * The LDs of an MLD bound to VCSs of two processes at once: each process
+ * presents its LD, with the allocation the FM set; a tunnel to an LD
+ * reaches the process that has it
+ */
+static void test_mld(void)
+{
+    Fixture f;
+    HostProcess hp;
+    /* LD 0 gets 256 MiB, LD 1 768 MiB */
+    static const uint8_t alloc[4 + 32] = {
+        2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    };
+    uint8_t out[512];
+    size_t len;
+
+    fm_start(&f, "usp-ppbs=3,dsp-ppbs=5,local-fm=true,fabric=fab0", 1,
+             MLD_DEVICE);
+    host_up(&hp, &f, 0, 2, MLD_DEVICE);
+    g_assert_cmphex(fm_tunnel(&f, 4, CXL_OP_SET_LD_ALLOCATIONS, alloc,
+                              sizeof(alloc), out, &len), ==, 0);
+
+    fm_bind_ld(&f, 0, 0, 4, 0);
+    fm_bind_ld_start(&f, 2, 1, 4, 1);
+    qtest_clock_step(f.qts, BIND_NS);
+    bg_wait(&f, CXL_OP_BIND, CXL_RC_SUCCESS);
+    g_assert_true(device_bound(&f, "mld0/ld[0]"));
+    g_assert_false(device_bound(&f, "mld0/ld[1]"));
+    g_assert_false(qts_device_bound(hp.qts, "mld0/ld[0]"));
+    g_assert_true(qts_device_bound(hp.qts, "mld0/ld[1]"));
+    vppb_expect_ld(&f, 2, 1, 0x03, 4, 1);
+
+    /* The host process's LD 1 has the FM's allocation: 768 MiB */
+    {
+        QDict *sw = qmp_vcs_switch(hp.qts);
+        QList *ports = qdict_get_qlist(sw, "ports");
+        QListEntry *e;
+
+        QLIST_FOREACH_ENTRY(ports, e) {
+            QDict *port = qobject_to(QDict, qlist_entry_obj(e));
+            QList *lds;
+
+            if (qdict_get_int(port, "phys-port") != 4) {
+                continue;
+            }
+            lds = qdict_get_qlist(port, "lds");
+            g_assert_cmpuint(qdict_get_int(qobject_to(QDict,
+                qlist_peek(lds)), "capacity"), ==, 256 * 1024 * 1024);
+            g_assert_cmpuint(qdict_get_int(qobject_to(QDict,
+                qlist_entry_obj(qlist_next(qlist_first(lds)))),
+                "capacity"), ==, 768 * 1024 * 1024);
+        }
+        qobject_unref(sw);
+    }
+
+    /* Identify of LD 1 through the MLD: the host process's LD answers */
+    g_assert_cmphex(fm_tunnel_ld(&f, 4, 1, CXL_OP_IDENTIFY, NULL, 0, out,
+                                 &len), ==, 0);
+    g_assert_cmphex(ldq_le_p(out + 8), ==, 301);
+
+    /* A bound LD's allocation cannot change */
+    memcpy(out, alloc, sizeof(alloc));
+    out[4] = 2;
+    out[20] = 2;
+    g_assert_cmphex(fm_tunnel(&f, 4, CXL_OP_SET_LD_ALLOCATIONS, out,
+                              sizeof(alloc), out, &len), ==, CXL_RC_BUSY);
+    fm_unbind_start(&f, 2, 1, CXL_UNBIND_SURPRISE);
+    bg_wait(&f, CXL_OP_UNBIND, CXL_RC_SUCCESS);
+    g_assert_false(qts_device_bound(hp.qts, "mld0/ld[1]"));
+    g_assert_true(device_bound(&f, "mld0/ld[0]"));
+    host_stop(&hp);
+    fixture_stop(&f);
+}
+
 /*
  * Four processes: the fabric manager's and three hosts, each with a
  * device of its own bound; each sees its own only
@@ -896,6 +1079,8 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/remote/aer", test_aer);
     qtest_add_func("/cxl-vcs-switch/remote/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/remote/tunnel", test_tunnel);
+    qtest_add_func("/cxl-vcs-switch/remote/dcd", test_dcd);
+    qtest_add_func("/cxl-vcs-switch/remote/mld", test_mld);
     qtest_add_func("/cxl-vcs-switch/remote/four-processes",
                    test_four_processes);
     qtest_add_func("/cxl-vcs-switch/remote/bad-cli", test_bad_cli);
