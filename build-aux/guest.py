@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_vm import qemu_machine  # noqa: E402
-from seed import seed_args  # noqa: E402
+from seed import seed_args, split_seed  # noqa: E402
 
 TIMEOUT = 900
 # What the guest kernel prints when it oopses or warns
@@ -144,12 +144,13 @@ def accelerator(qbuild, kernel, initramfs):
 
 class Guest:
     def __init__(self, qbuild, kernel, initramfs, scenario, narrate,
-                 accel="tcg"):
+                 accel="tcg", workdir=None, topology=None, name=""):
         self.scenario = scenario
         self.narrate = narrate
+        self.name = name
         self.figures = []   # membench lines
-        self.workdir = tempfile.mkdtemp(prefix="cxl-guest-")
-        sock_path = os.path.join(self.workdir, "serial.sock")
+        self.workdir = workdir or tempfile.mkdtemp(prefix="cxl-guest-")
+        sock_path = os.path.join(self.workdir, "serial%s.sock" % name)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(sock_path)
         self.listener.listen(1)
@@ -166,82 +167,111 @@ class Guest:
                    os.environ.get("CXL_GUEST_APPEND", ""))]
         # Extra QEMU options for debugging, e.g. "-trace cxl_mctp_*"
         args += os.environ.get("CXL_GUEST_QEMU_ARGS", "").split()
-        self.vm = qemu_machine(qbuild,
-                               args + scenario_args(scenario, self.workdir),
-                               os.path.join(self.workdir, "qmp.sock"), 60)
+        if topology is None:
+            topology = scenario_args(scenario, self.workdir)
+        self.vm = qemu_machine(qbuild, args + topology,
+                               os.path.join(self.workdir,
+                                            "qmp%s.sock" % name), 60)
+        self.serial = None
+        self.buf = b""
+        self.log = []
+        self.vcs_lines = []
+        self.result = None
 
     def say(self, text):
         if self.narrate:
             print(text, flush=True)
 
-    def run(self):
+    def start(self):
         self.vm.launch()
         self.listener.settimeout(30)
-        serial, _ = self.listener.accept()
-        self.say("== Host: the switch before anything is bound "
-                 "(QMP query-cxl-vcs, HMP info cxl-vcs)")
-        self.say(hmp(self.vm, "info cxl-vcs"))
-        buf, log, vcs_lines = b"", [], []
-        deadline = time.monotonic() + TIMEOUT
-        result = None
-        while result is None and time.monotonic() < deadline:
-            ready, _, _ = select.select([serial], [], [], 1)
-            if not ready:
-                continue
-            data = serial.recv(4096)
-            if not data:
-                break
-            buf += data
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                line = raw.decode(errors="replace").rstrip("\r")
-                log.append(line)
-                self.say("guest| " + line)
-                if line.startswith(("$ fmapi vcs",
-                                    "$ vcs-get-virtual-switch-info-mctp",
-                                    "$ fm-walk")):
-                    vcs_lines = []
-                else:
-                    vcs_lines.append(line)
-                if line == "HOST: check-vcs":
-                    serial.sendall(self.check_vcs(vcs_lines).encode() + b"\n")
-                m = re.match(r"HOST: dc-(add|release) (\S+) (\d+) (\d+)",
-                             line)
-                if m:
-                    serial.sendall(self.dc(*m.groups()).encode() + b"\n")
-                m = re.match(r"HOST: check-memory (\S+) (\d+) (\S+)", line)
-                if m:
-                    serial.sendall(self.check_memory(*m.groups()).encode() +
-                                   b"\n")
-                m = re.match(r"HOST: check-ram (\S+)", line)
-                if m:
-                    serial.sendall(self.check_ram(m.group(1)).encode() +
-                                   b"\n")
-                m = re.match(r"HOST: (direct-map|decode-cache) (on|off) "
-                             r"(\d+)", line)
-                if m:
-                    serial.sendall(self.window_knob(*m.groups()).encode() +
-                                   b"\n")
-                if line.startswith("membench "):
-                    self.figures.append(line)
-                m = re.match(r"SCENARIO (\w+): (.*)", line)
-                if m:
-                    result = m.group(2)
-        if result == "PASS":
+        self.serial, _ = self.listener.accept()
+
+    def lines(self):
+        """The lines the guest printed since last asked; None once its
+        serial line is closed"""
+        data = self.serial.recv(4096)
+        if not data:
+            return None
+        self.buf += data
+        lines = []
+        while b"\n" in self.buf:
+            raw, self.buf = self.buf.split(b"\n", 1)
+            line = raw.decode(errors="replace").rstrip("\r")
+            self.log.append(line)
+            self.say("guest%s| %s" % (self.name, line))
+            lines.append(line)
+        return lines
+
+    def answer(self, text):
+        self.serial.sendall(text.encode() + b"\n")
+
+    def handle(self, line):
+        """Act on a line of the guest's; False if it is none of ours"""
+        if line.startswith(("$ fmapi vcs",
+                            "$ vcs-get-virtual-switch-info-mctp",
+                            "$ fm-walk")):
+            self.vcs_lines = []
+        else:
+            self.vcs_lines.append(line)
+        if line == "HOST: check-vcs":
+            self.answer(self.check_vcs(self.vcs_lines))
+        m = re.match(r"HOST: dc-(add|release) (\S+) (\d+) (\d+)", line)
+        if m:
+            self.answer(self.dc(*m.groups()))
+        m = re.match(r"HOST: check-memory (\S+) (\d+) (\S+)", line)
+        if m:
+            self.answer(self.check_memory(*m.groups()))
+        m = re.match(r"HOST: check-ram (\S+)", line)
+        if m:
+            self.answer(self.check_ram(m.group(1)))
+        m = re.match(r"HOST: (direct-map|decode-cache) (on|off) (\d+)", line)
+        if m:
+            self.answer(self.window_knob(*m.groups()))
+        if line.startswith("membench "):
+            self.figures.append(line)
+        m = re.match(r"SCENARIO (\w+): (.*)", line)
+        if m:
+            self.result = m.group(2)
+
+    def finish(self):
+        """Stop QEMU; the scenario's result and the console log"""
+        if self.result == "PASS":
             self.say("== Host: the switch after the scenario")
             self.say(hmp(self.vm, "info cxl-vcs"))
         self.vm.stop()
-        serial.close()
+        if self.serial:
+            self.serial.close()
+        result = self.result
         if result is None:
             result = "FAIL: no result (timeout or guest crash)"
-        trouble = kernel_trouble(log)
+        trouble = kernel_trouble(self.log)
         if result == "PASS" and trouble:
             result = "FAIL: the kernel logged: " + trouble
+        log = list(self.log)
         if result != "PASS":
             # What QEMU printed, and how it ended
-            log += ["-- QEMU (exit code %s):" % self.vm.exitcode()]
+            log += ["-- QEMU%s (exit code %s):" % (self.name,
+                                                   self.vm.exitcode())]
             log += (self.vm.get_log() or "").splitlines()[-20:]
         return result, log
+
+    def run(self):
+        self.start()
+        self.say("== Host: the switch before anything is bound "
+                 "(QMP query-cxl-vcs, HMP info cxl-vcs)")
+        self.say(hmp(self.vm, "info cxl-vcs"))
+        deadline = time.monotonic() + TIMEOUT
+        while self.result is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.serial], [], [], 1)
+            if not ready:
+                continue
+            lines = self.lines()
+            if lines is None:
+                break
+            for line in lines:
+                self.handle(line)
+        return self.finish()
 
     def check_ram(self, hpa):
         """Whether the machine's memory maps @hpa as RAM, directly"""
@@ -311,6 +341,110 @@ class Guest:
         return "mismatch"
 
 
+class TwoGuests:
+    """Scenario k: two QEMU processes share the switch, each with a guest
+    of its own (build-aux/seed.py's split_seed()).  Guest A, in the
+    fabric manager's process (the switch, VCS 0, the FM's CCIs), runs
+    scenario k; guest B, in a host process with VCS 1, runs kb.  The
+    harness passes A's pattern to B, lets B read it when A has bound the
+    device to VCS 1, and kills B's process when A asks."""
+
+    def __init__(self, qbuild, kernel, initramfs, narrate, accel):
+        self.narrate = narrate
+        self.workdir = tempfile.mkdtemp(prefix="cxl-guest-")
+        fm, host = split_seed(self.workdir,
+                              os.path.join(self.workdir, "fabric.sock"))
+        self.a = Guest(qbuild, kernel, initramfs, "k", narrate, accel,
+                       self.workdir, fm, "A")
+        self.b = Guest(qbuild, kernel, initramfs, "kb", narrate, accel,
+                       self.workdir, host, "B")
+        self.figures = []
+        self.pattern = None
+        self.b_ready = False        # B waits to be let go
+        self.a_waits = False        # A waits for B to read
+        self.b_read = None          # whether B read A's pattern
+        self.b_killed = False
+
+    def say(self, text):
+        if self.narrate:
+            print(text, flush=True)
+
+    def let_b_read(self):
+        if self.b_ready and self.a_waits:
+            self.say("host| guest B may read the pattern now")
+            self.b_ready = False
+            self.b.answer("ok")
+
+    def handle_a(self, line):
+        m = re.match(r"HOST: pattern (\S+)", line)
+        if m:
+            self.pattern = m.group(1)
+            self.a.answer("ok")
+        elif line == "HOST: guest-b-reads":
+            self.a_waits = True
+            self.let_b_read()
+        elif line == "HOST: kill-b":
+            self.say("host| kill -9 of process B (pid %d)"
+                     % self.b.vm.get_pid())
+            self.b.vm.kill()    # SIGKILL
+            self.b_killed = True
+            self.a.answer("ok")
+        else:
+            self.a.handle(line)
+
+    def handle_b(self, line):
+        m = re.match(r"HOST: check-pattern (\S*)", line)
+        if line == "HOST: ready":
+            self.b_ready = True
+            self.let_b_read()
+        elif m:
+            self.b_read = m.group(1) == self.pattern
+            self.say("host| guest B read %s pattern"
+                     % ("A's" if self.b_read else "another"))
+            self.b.answer("ok" if self.b_read else "mismatch")
+            if self.a_waits:
+                self.a_waits = False
+                self.a.answer("ok" if self.b_read else "mismatch")
+        else:
+            self.b.handle(line)
+            if self.b.result and self.a_waits:
+                self.a_waits = False
+                self.a.answer("guest B failed")
+
+    def run(self):
+        self.a.start()
+        self.b.start()
+        deadline = time.monotonic() + TIMEOUT
+        while self.a.result is None and time.monotonic() < deadline:
+            guests = [g for g in (self.a, self.b) if g.serial]
+            ready, _, _ = select.select([g.serial for g in guests], [], [],
+                                        1)
+            for g in guests:
+                if g.serial not in ready:
+                    continue
+                lines = g.lines()
+                if lines is None:
+                    g.serial.close()
+                    g.serial = None
+                    continue
+                for line in lines:
+                    (self.handle_a if g is self.a else self.handle_b)(line)
+            if not self.a.serial:
+                break
+        result, log = self.a.finish()
+        b_result, b_log = self.b.finish()
+        if result == "PASS" and not self.b_read:
+            result = "FAIL: guest B did not read guest A's pattern"
+        if result == "PASS" and not self.b_killed:
+            result = "FAIL: process B was not killed"
+        trouble = kernel_trouble(self.b.log)
+        if result == "PASS" and trouble:
+            result = "FAIL: guest B's kernel logged: " + trouble
+        if result != "PASS":
+            log += ["-- guest B (%s):" % b_result] + b_log[-40:]
+        return result, log
+
+
 FIGURE = re.compile(r"membench (\S+): memset ([\d.]+) MB/s, memcpy "
                     r"([\d.]+) MB/s, 8-byte loads ([\d.]+) MB/s")
 
@@ -351,7 +485,11 @@ def main():
     failed = 0
     for scenario in scenarios:
         start = time.monotonic()
-        guest = Guest(qbuild, kernel, initramfs, scenario, narrate, accel)
+        if scenario == "k":
+            guest = TwoGuests(qbuild, kernel, initramfs, narrate, accel)
+        else:
+            guest = Guest(qbuild, kernel, initramfs, scenario, narrate,
+                          accel)
         result, log = guest.run()
         print_figures(guest.figures)
         took = time.monotonic() - start
