@@ -11,6 +11,9 @@ echo "== multi-VCS switch (qemu-system-x86_64, qtest accelerator)"
 QTEST_QEMU_BINARY=./qemu-system-x86_64 tests/qtest/cxl-vcs-switch-test \
     -m perf 2>/dev/null | sed -n 's/^# max perf: /  /p'
 /usr/bin/python3 "$here/bench.py" "$qbuild" | sed 's/^/  /'
+echo "== a switch shared by two QEMU processes (qtest accelerator)"
+QTEST_QEMU_BINARY=./qemu-system-x86_64 tests/qtest/cxl-vcs-remote-test \
+    -m perf 2>/dev/null | sed -n 's/^# m[a-z]* perf: /  /p'
 echo "== usb-cxl-mctp (qemu-system-x86_64, qtest accelerator, EHCI)"
 QTEST_QEMU_BINARY=./qemu-system-x86_64 tests/qtest/usb-cxl-mctp-test \
     -m perf 2>/dev/null | sed -n 's/^# max perf: /  /p'

@@ -28,22 +28,15 @@ const char *machine_args(void)
     return is_arm() ? "-machine virt,cxl=on -cpu max" : "-machine q35,cxl=on";
 }
 
-GString *seed_args(const char *dir, const char *switch_args,
-                   const char *extra)
+GString *topology_args(const char *file, const char *dir)
 {
     g_autofree char *text = NULL;
     g_auto(GStrv) parts = NULL;
-    g_autofree char *joined = NULL;
-    GString *s = g_string_new(machine_args());
-    const char *sw;
-    gssize at;
+    GString *s = g_string_new("");
 
-    g_assert_true(g_file_get_contents(SEED_TOPOLOGY, &text, NULL, NULL));
-    /* The backing files' directory; one option per line, "\" ending it */
-    parts = g_strsplit(text, "$DIR", -1);
-    joined = g_strjoinv(dir, parts);
-    g_strfreev(g_steal_pointer(&parts));
-    parts = g_strsplit(joined, "\n", -1);
+    g_assert_true(g_file_get_contents(file, &text, NULL, NULL));
+    /* One option per line, "\\" ending it */
+    parts = g_strsplit(text, "\n", -1);
     for (char **l = parts; *l; l++) {
         char *line = g_strstrip(*l);
 
@@ -52,6 +45,19 @@ GString *seed_args(const char *dir, const char *switch_args,
         }
         g_string_append_printf(s, " %s", g_strstrip(line));
     }
+    args_replace(s, "$DIR", dir, 0);
+    return s;
+}
+
+GString *seed_args(const char *dir, const char *switch_args,
+                   const char *extra)
+{
+    g_autoptr(GString) topology = topology_args(SEED_TOPOLOGY, dir);
+    GString *s = g_string_new(machine_args());
+    const char *sw;
+    gssize at;
+
+    g_string_append(s, topology->str);
     sw = strstr(s->str, SEED_SWITCH);
     g_assert_nonnull(sw);
     at = sw - s->str;
@@ -59,11 +65,7 @@ GString *seed_args(const char *dir, const char *switch_args,
     g_string_insert(s, at, switch_args);
     g_string_append_printf(s, " %s", extra);
     /* Extra options may put backing files in the directory too */
-    while ((sw = strstr(s->str, "$DIR"))) {
-        at = sw - s->str;
-        g_string_erase(s, at, 4);
-        g_string_insert(s, at, dir);
-    }
+    args_replace(s, "$DIR", dir, 0);
     return s;
 }
 

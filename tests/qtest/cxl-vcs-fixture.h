@@ -39,6 +39,11 @@ typedef struct Fixture {
 } Fixture;
 
 bool is_arm(void);
+/*
+ * The options of topology file @file (tests/data/cxl/, relative to the
+ * build directory), its backing files in @dir
+ */
+GString *topology_args(const char *file, const char *dir);
 const char *machine_args(void);
 /*
  * The seed topology with @switch_args for the cxl-vcs-switch and @extra

@@ -1025,6 +1025,68 @@ static void test_four_processes(void)
     fixture_stop(&f);
 }
 
+/*
+ * The documentation's topology: the fabric manager's process holds the
+ * switch and its devices but no VCS; host A has VCS 0, host B VCS 1
+ */
+static void test_docs_topology(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    static const char *const files[] = {
+        "tests/data/cxl/fabric-fm.args",
+        "tests/data/cxl/fabric-host-a.args",
+        "tests/data/cxl/fabric-host-b.args",
+    };
+    QTestState *qts[3];
+    CXLFMHost h[3];
+    Fixture f = { .num_dsp = 4 };
+    int cci;
+
+    for (int i = 0; i < 3; i++) {
+        g_autoptr(GString) topology = topology_args(files[i], dir);
+        g_autofree char *args = g_strdup_printf("%s %s", machine_args(),
+                                                topology->str);
+
+        qts[i] = qtest_init(args);
+        cxl_fm_host_init(&h[i], qts[i]);
+    }
+    cxl_fm_enumerate(&h[0], 0);
+    cxl_fm_enumerate(&h[1], ROOT_BUS0);
+    cxl_fm_enumerate(&h[2], ROOT_BUS1);
+    f.qts = qts[0];
+    cci = cxl_fm_find(&h[0], MBOX_CCI_VID, MBOX_CCI_DID, 0);
+    g_assert_cmpint(cci, >=, 0);
+    cxl_fm_mbox_init(&f.mb, &h[0], cci, 0);
+    wait_vcs_present(f.qts, 0, true);
+    wait_vcs_present(f.qts, 1, true);
+
+    /* cxl-ep1 to host A's VCS 0, cxl-ep2 to host B's VCS 1 */
+    fm_bind_remote(&f, 0, 0, 0);
+    fm_bind_remote(&f, 1, 3, 1);
+    g_assert_true(qts_device_bound(qts[1], "cxl-ep1"));
+    g_assert_false(qts_device_bound(qts[1], "cxl-ep2"));
+    g_assert_true(qts_device_bound(qts[2], "cxl-ep2"));
+    g_assert_false(qts_device_bound(qts[2], "cxl-ep1"));
+    host_os_hot_add(&h[1], "swport0");
+    host_os_hot_add(&h[2], "swport7");
+    vppb_expect(&f, 0, 0, 0x02, 0);
+    vppb_expect(&f, 1, 3, 0x02, 1);
+
+    for (int i = 2; i >= 0; i--) {
+        cxl_fm_host_cleanup(&h[i]);
+        qtest_quit(qts[i]);
+    }
+    for (const char *const *n = (const char *const[]) {
+             "t3_cxl1.raw", "t3_lsa1.raw", "t3_cxl2.raw", "t3_lsa2.raw",
+             "t3_cxl3.raw", "t3_lsa3.raw", "t3_cxl4.raw", "t3_lsa4.raw",
+             "host-a.sock", "host-b.sock", NULL }; *n; n++) {
+        g_autofree char *path = g_build_filename(dir, *n, NULL);
+
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 /* What a host process's command line may not have */
 static void test_bad_cli(void)
 {
@@ -1064,9 +1126,86 @@ static void test_bad_cli(void)
     rmdir(dir);
 }
 
+static int cmp_double(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The median of the times of @n Send PPB CXL.io Configuration Requests */
+static double ppb_config_median(Fixture *f, uint8_t port, unsigned n)
+{
+    uint8_t req[8] = { port, 0, 0xf0, 0 }, out[4];
+    g_autofree double *t = g_new(double, n);
+    g_autoptr(GTimer) timer = g_timer_new();
+
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = sizeof(out);
+
+        g_timer_start(timer);
+        g_assert_cmphex(cxl_fm_mbox_cmd(&f->mb, CXL_OP_PPB_CONFIG, req,
+                                        sizeof(req), out, &len), ==,
+                        CXL_RC_SUCCESS);
+        t[i] = g_timer_elapsed(timer, NULL);
+    }
+    qsort(t, n, sizeof(*t), cmp_double);
+    return t[n / 2];
+}
+
+/*
+ * Benchmark, with -m perf only: bind + surprise unbind cycles per second
+ * to the fabric manager's own VCS and to a host process's, and what one
+ * protocol message's round trip adds to an FM-API command
+ */
+static void perf_remote(void)
+{
+    Fixture f;
+    HostProcess hp;
+    g_autoptr(GTimer) timer = g_timer_new();
+    double rate[2], local, remote;
+
+    fm_start(&f, FM_SWITCH("3", "fab0"), 1, "");
+    host_up(&hp, &f, 0, 2, "");
+    for (int i = 0; i < 2; i++) {
+        uint8_t vcs = i ? 2 : 0;
+        unsigned cycles = 0;
+
+        g_timer_start(timer);
+        while (g_timer_elapsed(timer, NULL) < 3.0) {
+            fm_bind_start(&f, vcs, 0, 0);
+            qtest_clock_step(f.qts, BIND_NS);
+            bg_wait(&f, CXL_OP_BIND, CXL_RC_SUCCESS);
+            fm_unbind_start(&f, vcs, 0, CXL_UNBIND_SURPRISE);
+            bg_wait(&f, CXL_OP_UNBIND, CXL_RC_SUCCESS);
+            cycles++;
+        }
+        rate[i] = cycles / g_timer_elapsed(timer, NULL);
+    }
+    /* Read the ID registers of us1 here, and of the host's upstream port */
+    local = ppb_config_median(&f, 5, 2001);
+    remote = ppb_config_median(&f, 6, 2001);
+    g_test_maximized_result(rate[0], "bind+unbind cycles per second, VCS in "
+                            "the fabric manager's process: %.1f", rate[0]);
+    g_test_maximized_result(rate[1], "bind+unbind cycles per second, VCS in "
+                            "a host process: %.1f", rate[1]);
+    g_test_minimized_result(remote - local, "protocol round trip (median "
+                            "Send PPB CXL.io Configuration Request to a host "
+                            "process's port, less one to a local port): "
+                            "%.1f us (%.1f us vs %.1f us)",
+                            (remote - local) * 1e6, remote * 1e6,
+                            local * 1e6);
+    host_stop(&hp);
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    if (g_test_perf()) {
+        qtest_add_func("/cxl-vcs-switch/remote/perf", perf_remote);
+        return g_test_run();
+    }
     qtest_add_func("/cxl-vcs-switch/remote/register", test_register);
     qtest_add_func("/cxl-vcs-switch/remote/bind-unbind", test_bind_unbind);
     qtest_add_func("/cxl-vcs-switch/remote/mismatch", test_mismatch);
@@ -1084,5 +1223,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/remote/four-processes",
                    test_four_processes);
     qtest_add_func("/cxl-vcs-switch/remote/bad-cli", test_bad_cli);
+    qtest_add_func("/cxl-vcs-switch/remote/docs-topology",
+                   test_docs_topology);
     return g_test_run();
 }
