@@ -8,9 +8,10 @@
  * CXL_VCS_LINK_MAX_MESSAGE bytes, or is refused by the side that
  * receives it, is logged and answered with an error message; the
  * connection is closed CXL_VCS_LINK_CLOSE_MS later, taking nothing more
- * from it meanwhile.  The other side may connect again.  The fabric manager's side may also send a request and
- * wait a limited time for its reply (cxl_vcs_link_request()); messages
- * that arrive meanwhile are handled right after.
+ * from it meanwhile.  The other side may connect again.  The fabric
+ * manager's side may also send a request and wait a limited time for its
+ * reply (cxl_vcs_link_request()); messages that arrive meanwhile are
+ * handled right after.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
