@@ -14,8 +14,9 @@ top=$(cd "$here/.." && pwd)
 qbuild=$(cd "${1:?usage: fuzz.sh SANITIZER_BUILD_DIR SECONDS}" && pwd)
 seconds=${2:?}
 out=$top/build/fuzz
-targets=(cxl-vcs-mailbox cxl-vcs-tunnel cxl-vcs-mctp)
-seed_tests=(cxl-vcs-fmapi-test cxl-vcs-mld-test usb-cxl-mctp-test)
+targets=(cxl-vcs-mailbox cxl-vcs-tunnel cxl-vcs-mctp cxl-vcs-fabric)
+seed_tests=(cxl-vcs-fmapi-test cxl-vcs-mld-test usb-cxl-mctp-test
+            cxl-vcs-remote-test)
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
 

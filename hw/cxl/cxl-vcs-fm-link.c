@@ -425,7 +425,7 @@ void cxl_vcs_fm_links_free(CXLVCSSwitch *s)
 {
     for (unsigned i = 0; i < s->num_dsp; i++) {
         for (unsigned ld = 0; ld < CXL_MLD_MAX_LDS; ld++) {
-            g_free(s->ports[i].ld[ld].proxy);
+            g_free(s->ports[i].proxy[ld]);
         }
     }
     for (GList *e = s->links; e; e = e->next) {
@@ -676,19 +676,19 @@ static const CXLCCIOps cxl_vcs_proxy_ops = {
 
 CXLCCI *cxl_vcs_remote_cci(CXLVCSSwitch *s, unsigned port, unsigned ld)
 {
-    CXLVCSBinding *b = &s->ports[port].ld[ld];
+    CXLVCSPhysPort *p = &s->ports[port];
     CXLVCSProxy *x;
 
-    if (!b->proxy) {
+    if (!p->proxy[ld]) {
         x = g_new0(CXLVCSProxy, 1);
         x->s = s;
         x->port = port;
         x->ld = ld;
         x->cci.ops = &cxl_vcs_proxy_ops;
         x->cci.payload_max = CXL_MAILBOX_MAX_PAYLOAD_SIZE;
-        b->proxy = &x->cci;
+        p->proxy[ld] = &x->cci;
     }
-    return b->proxy;
+    return p->proxy[ld];
 }
 
 void cxl_vcs_fm_links_start(CXLVCSSwitch *s)

@@ -335,6 +335,12 @@ bool cxl_vcs_usp_realize(CXLUpstreamPort *usp, Error **errp)
                    DEVICE(s->vcss[usp->usppb].usp)->id ?: "");
         return false;
     }
+    if (s->vcss[usp->usppb].link) {
+        error_setg(errp, "cxl-upstream '%s': usppb %u of cxl-vcs-switch '%s' "
+                   "is a VCS of the host process on '%s'", id, usp->usppb,
+                   cxl_vcs_id(s), cxl_vcs_link_name(s->vcss[usp->usppb].link));
+        return false;
+    }
     s->vcss[usp->usppb].usp = usp;
     return true;
 }

@@ -88,7 +88,6 @@ typedef struct CXLVCSBinding {
     uint8_t vcs;            /* valid unless state == CXL_VCS_UNBOUND */
     uint8_t vppb;
     PCIDevice *function;    /* what the host sees, if it is in this process */
-    CXLCCI *proxy;          /* the FM's way to it in a host process */
 } CXLVCSBinding;
 
 /*
@@ -107,6 +106,8 @@ typedef struct CXLVCSPhysPort {
     bool perst;             /* PERST# asserted by Physical Port Control */
     /* An SLD's binding is [0]; LD k of an MLD's is [k] */
     CXLVCSBinding ld[CXL_MLD_MAX_LDS];
+    /* The FM's way to each while a host process holds it, once needed */
+    struct CXLCCI *proxy[CXL_MLD_MAX_LDS];
 } CXLVCSPhysPort;
 
 /*

@@ -121,6 +121,10 @@ bool cxl_fm_mbox_bg_running(CXLFMMailbox *mb);
 #define CXL_FUZZ_USB_CTRL 7
 /* A USB bus reset */
 #define CXL_FUZZ_USB_RESET 8
+/* Bytes to the fabric manager's socket, as a host process sends them */
+#define CXL_FUZZ_FABRIC_SEND 9
+/* A registration of VCS 2 that fits, with bindings: 4 bytes each */
+#define CXL_FUZZ_FABRIC_REGISTER 10
 /* With CXL_FUZZ_MBOX, the payload's first 3 bytes give the length field */
 #define CXL_FUZZ_RAW_LENGTH 0x80
 

@@ -26,6 +26,13 @@
 #define FM_SWITCH(vcss, fabric) \
     "usp-ppbs=" vcss ",dsp-ppbs=4,local-fm=true,fabric=" fabric
 
+/* The state of a device nothing was done to */
+#define EMPTY_LOG "{\"next-handle\": 1, \"overflow-count\": 0, " \
+    "\"first-overflow\": 0, \"last-overflow\": 0, \"records\": []}"
+#define NO_STATE "{\"event-logs\": [" EMPTY_LOG ", " EMPTY_LOG ", " \
+    EMPTY_LOG ", " EMPTY_LOG ", " EMPTY_LOG "], \"dc-regions\": [], " \
+    "\"extents\": [], \"pending\": [], \"extent-generation\": 0}"
+
 /* The fabric manager's process with @n chardevs for host processes */
 static void fm_start(Fixture *f, const char *switch_args, unsigned n,
                      const char *extra)
@@ -398,10 +405,13 @@ static bool closed_by_peer(int fd)
     return false;
 }
 
+/* Send @text; it seeds the fuzz target of the fabric socket too */
 static void raw_send(int fd, const char *text)
 {
     size_t len = strlen(text);
 
+    cxl_fm_fuzz_record("cxl-vcs-fabric", CXL_FUZZ_FABRIC_SEND, text,
+                       MIN(len, UINT16_MAX), NULL, 0);
     g_assert_cmpint(write(fd, text, len), ==, len);
 }
 
@@ -452,7 +462,8 @@ static void test_malformed(void)
         "{\"type\": \"config\", \"id\": 1, \"vcs\": 2, \"request\": 0, "
         "\"data\": 0}\n",
         "{\"type\": \"removed\", \"vcs\": 2, \"vppb\": 0, "
-        "\"link-control\": 0, \"slot-control\": 0}\n",
+        "\"link-control\": 0, \"slot-control\": 0, \"state\": "
+        NO_STATE "}\n",
         "{\"type\": \"bound\", \"vcs\": 3, \"vppb\": 0, "
         "\"link-control\": 0, \"slot-control\": 0}\n",
         "{\"type\": \"reply\", \"id\": 7, \"rc\": 0}\n",
@@ -621,13 +632,6 @@ static void test_fm_restart(void)
     host_stop(&hp);
     fixture_stop(&f);
 }
-
-/* The state of a device nothing was done to */
-#define EMPTY_LOG "{\"next-handle\": 1, \"overflow-count\": 0, " \
-    "\"first-overflow\": 0, \"last-overflow\": 0, \"records\": []}"
-#define NO_STATE "{\"event-logs\": [" EMPTY_LOG ", " EMPTY_LOG ", " \
-    EMPTY_LOG ", " EMPTY_LOG ", " EMPTY_LOG "], \"dc-regions\": [], " \
-    "\"extents\": [], \"pending\": [], \"extent-generation\": 0}"
 
 /* A socket a host process connects to, played by the test */
 static int fake_fm_listen(const char *path)
@@ -985,6 +989,14 @@ static void test_mld(void)
     bg_wait(&f, CXL_OP_UNBIND, CXL_RC_SUCCESS);
     g_assert_false(qts_device_bound(hp.qts, "mld0/ld[1]"));
     g_assert_true(device_bound(&f, "mld0/ld[0]"));
+
+    /* Bound there again, its tunnel reaches it again */
+    fm_bind_ld_start(&f, 2, 0, 4, 1);
+    qtest_clock_step(f.qts, BIND_NS);
+    bg_wait(&f, CXL_OP_BIND, CXL_RC_SUCCESS);
+    g_assert_cmphex(fm_tunnel_ld(&f, 4, 1, CXL_OP_IDENTIFY, NULL, 0, out,
+                                 &len), ==, 0);
+    g_assert_cmphex(ldq_le_p(out + 8), ==, 301);
     host_stop(&hp);
     fixture_stop(&f);
 }

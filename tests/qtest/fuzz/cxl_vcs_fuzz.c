@@ -1,6 +1,7 @@
 /*
  * Fuzz targets for the multi-VCS CXL switch: its switch mailbox CCI, the
- * FM-API tunnel, and usb-cxl-mctp
+ * FM-API tunnel, usb-cxl-mctp, and the socket that a host process
+ * connects to
  *
  * An input is a sequence of records, each an action byte, a 16-bit
  * little-endian length and that many bytes of body (CXL_FUZZ_* in
@@ -24,6 +25,8 @@
 #include "hw/pci/pci_device.h"
 #include "hw/usb.h"
 #include "standard-headers/linux/pci_regs.h"
+#include <sys/socket.h>
+#include <sys/un.h>
 #include "fuzz.h"
 #include "tests/qtest/cxl-fm-utils.h"
 
@@ -48,7 +51,9 @@ static const char *cxl_vcs_fuzz_args = TARGET_NAME
     "-object memory-backend-ram,id=mem3,size=1G "
     "-object memory-backend-ram,id=lsa3,size=1M "
     "-object memory-backend-ram,id=mem4,size=256M "
-    "-object cxl-vcs-switch,id=vcs0,usp-ppbs=2,dsp-ppbs=4,local-fm=true "
+    "-chardev socket,id=fab0,path=%s,server=on,wait=off "
+    "-object cxl-vcs-switch,id=vcs0,usp-ppbs=3,dsp-ppbs=4,local-fm=true,"
+    "fabric=fab0 "
     "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0,hdm_for_passthrough=true "
     "-device cxl-rp,port=0,bus=cxl.0,id=rp1,chassis=0,slot=1 "
     "-device pxb-cxl,bus_nr=22,bus=pcie.0,id=cxl.1,hdm_for_passthrough=true "
@@ -84,9 +89,19 @@ static uint8_t dsp_exp[NUM_DSP];
 static USBDevice *usb;
 static uint64_t usb_packet_id;
 
+/* The fabric manager's chardev that the fuzzer connects to as a host */
+static char *fabric_path;
+static int fabric_fd = -1;
+
 static GString *cxl_vcs_fuzz_cmdline(FuzzTarget *t)
 {
-    return g_string_new(cxl_vcs_fuzz_args);
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-fuzz-XXXXXX", NULL);
+    GString *s = g_string_new("");
+
+    g_assert_nonnull(dir);
+    fabric_path = g_build_filename(dir, "fabric", NULL);
+    g_string_printf(s, cxl_vcs_fuzz_args, fabric_path);
+    return s;
 }
 
 static void cxl_vcs_fuzz_pre_vm_init(void)
@@ -368,10 +383,101 @@ static void fuzz_usb_ctrl(const uint8_t *b, size_t len)
     }
 }
 
+/* Read and drop what the fabric manager sent, so that it never blocks */
+static void fabric_drain(void)
+{
+    char buf[4096];
+
+    while (fabric_fd >= 0 && recv(fabric_fd, buf, sizeof(buf),
+                                  MSG_DONTWAIT) > 0) {
+        continue;
+    }
+}
+
+/* Connect as a host process would: a connection of its own per input */
+static void fabric_connect(QTestState *s)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+    fabric_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    g_assert(fabric_fd >= 0);
+    g_strlcpy(addr.sun_path, fabric_path, sizeof(addr.sun_path));
+    g_assert(connect(fabric_fd, (struct sockaddr *)&addr,
+                     sizeof(addr)) == 0);
+    flush_events(s);
+}
+
+static void fabric_close(QTestState *s)
+{
+    if (fabric_fd >= 0) {
+        close(fabric_fd);
+        fabric_fd = -1;
+        flush_events(s);
+    }
+}
+
+/* Bytes as a host process would send them, maybe not a message at all */
+static void fuzz_fabric_send(QTestState *s, const uint8_t *b, size_t len)
+{
+    if (fabric_fd < 0 || send(fabric_fd, b, len, MSG_NOSIGNAL) < 0) {
+        /* The fabric manager closed it: connect again */
+        fabric_close(s);
+        fabric_connect(s);
+        return;
+    }
+    flush_events(s);
+    fabric_drain();
+}
+
+/*
+ * A registration of VCS 2 with the fuzz topology's devices, which the
+ * fabric manager accepts, and bindings (VCS, vPPB, port, LD) from @b
+ */
+static void fuzz_fabric_register(QTestState *s, const uint8_t *b, size_t len)
+{
+    g_autoptr(GString) msg = g_string_new(
+        "{\"type\": \"register\", \"version\": 1, \"switch\": \"fuzz\", "
+        "\"vcss\": [{\"vcs\": 2, \"vppbs\": 4, \"sn\": 1, "
+        "\"vendor-id\": 1, \"device-id\": 1, \"lnkcap\": 0, "
+        "\"lnkcap2\": 0, \"lnksta\": 0}], \"devices\": ["
+        "{\"port\": 0, \"id\": \"ep1\", \"sn\": 99, \"volatile\": 0, "
+        "\"persistent\": 268435456, \"dynamic\": 0, \"lds\": 1}, "
+        "{\"port\": 1, \"id\": \"dcd1\", \"sn\": 101, \"volatile\": 0, "
+        "\"persistent\": 0, \"dynamic\": 536870912, \"lds\": 1}, "
+        "{\"port\": 2, \"id\": \"mld0\", \"sn\": 300, \"volatile\": 0, "
+        "\"persistent\": 1073741824, \"dynamic\": 0, \"lds\": 2}, "
+        "{\"port\": 3, \"id\": \"ep2\", \"sn\": 100, "
+        "\"volatile\": 268435456, \"persistent\": 0, \"dynamic\": 0, "
+        "\"lds\": 1}], \"bindings\": [");
+
+    for (size_t i = 0; i + 4 <= len && i < 64; i += 4) {
+        g_string_append_printf(msg, "%s{\"vcs\": %u, \"vppb\": %u, "
+                               "\"port\": %u, \"ld\": %u}", i ? ", " : "",
+                               b[i], b[i + 1], b[i + 2], b[i + 3]);
+    }
+    g_string_append(msg, "]}\n");
+    fuzz_fabric_send(s, (const uint8_t *)msg->str, msg->len);
+}
+
+/*
+ * Bind vPPB or Unbind vPPB from the mailbox, so that the fabric manager
+ * asks the host things: byte 0 chooses which, the rest is the payload
+ */
+static void fuzz_fabric_bind(QTestState *s, const uint8_t *b, size_t len)
+{
+    if (len < 1) {
+        return;
+    }
+    fuzz_mbox_cmd(s, b[0] & 1 ? 0x5202 : 0x5201, b + 1, len - 1, len - 1);
+    flush_events(s);
+    fabric_drain();
+}
+
 typedef enum CXLFuzzTarget {
     FUZZ_MAILBOX,
     FUZZ_TUNNEL,
     FUZZ_MCTP,
+    FUZZ_FABRIC,
 } CXLFuzzTarget;
 
 /* The actions each target takes; other action bytes map onto them */
@@ -383,6 +489,11 @@ static const uint8_t mctp_actions[] = {
     CXL_FUZZ_USB_OUT, CXL_FUZZ_USB_MCTP, CXL_FUZZ_USB_IN, CXL_FUZZ_USB_CTRL,
     CXL_FUZZ_USB_RESET, CXL_FUZZ_CLOCK,
 };
+/* The fabric target's mailbox commands are binds and unbinds */
+static const uint8_t fabric_actions[] = {
+    CXL_FUZZ_FABRIC_SEND, CXL_FUZZ_FABRIC_REGISTER, CXL_FUZZ_MBOX,
+    CXL_FUZZ_CLOCK,
+};
 static const struct {
     const uint8_t *actions;
     unsigned num;
@@ -390,11 +501,15 @@ static const struct {
     [FUZZ_MAILBOX] = { mailbox_actions, ARRAY_SIZE(mailbox_actions) },
     [FUZZ_TUNNEL] = { tunnel_actions, ARRAY_SIZE(tunnel_actions) },
     [FUZZ_MCTP] = { mctp_actions, ARRAY_SIZE(mctp_actions) },
+    [FUZZ_FABRIC] = { fabric_actions, ARRAY_SIZE(fabric_actions) },
 };
 
 static void cxl_vcs_fuzz(QTestState *s, CXLFuzzTarget t,
                          const unsigned char *data, size_t size)
 {
+    if (t == FUZZ_FABRIC) {
+        fabric_connect(s);
+    }
     while (size >= 3) {
         uint8_t act = data[0];
         size_t len = MIN(lduw_le_p(data + 1), size - 3);
@@ -412,9 +527,17 @@ static void cxl_vcs_fuzz(QTestState *s, CXLFuzzTarget t,
         case CXL_FUZZ_MBOX:
             if (t == FUZZ_TUNNEL) {
                 fuzz_tunnel(s, act, b, len);
+            } else if (t == FUZZ_FABRIC) {
+                fuzz_fabric_bind(s, b, len);
             } else {
                 fuzz_mbox(s, act, b, len);
             }
+            break;
+        case CXL_FUZZ_FABRIC_SEND:
+            fuzz_fabric_send(s, b, len);
+            break;
+        case CXL_FUZZ_FABRIC_REGISTER:
+            fuzz_fabric_register(s, b, len);
             break;
         case CXL_FUZZ_MBOX_REG:
             fuzz_mbox_reg(s, b, len);
@@ -444,6 +567,10 @@ static void cxl_vcs_fuzz(QTestState *s, CXLFuzzTarget t,
         data += 3 + len;
         size -= 3 + len;
     }
+    if (t == FUZZ_FABRIC) {
+        /* Its VCS goes, and what was bound to it */
+        fabric_close(s);
+    }
     qtest_clock_step(s, SETTLE_NS);
     if (t == FUZZ_MCTP) {
         fuzz_usb_in(NULL, 0);
@@ -469,6 +596,12 @@ static void cxl_vcs_fuzz_mctp(QTestState *s, const unsigned char *data,
     cxl_vcs_fuzz(s, FUZZ_MCTP, data, size);
 }
 
+static void cxl_vcs_fuzz_fabric(QTestState *s, const unsigned char *data,
+                                size_t size)
+{
+    cxl_vcs_fuzz(s, FUZZ_FABRIC, data, size);
+}
+
 static void register_cxl_vcs_fuzz_targets(void)
 {
     static const FuzzTarget targets[] = {
@@ -487,6 +620,12 @@ static void register_cxl_vcs_fuzz_targets(void)
             .description = "usb-cxl-mctp: USB transfers carrying MCTP "
                            "packets to the switch",
             .fuzz = cxl_vcs_fuzz_mctp,
+        }, {
+            .name = "cxl-vcs-fabric",
+            .description = "The fabric manager's socket to a host process: "
+                           "what a host (or anything) sends, with binds "
+                           "and unbinds to its VCS",
+            .fuzz = cxl_vcs_fuzz_fabric,
         },
     };
 
