@@ -225,6 +225,9 @@ class Guest:
         m = re.match(r"HOST: check-ram (\S+)", line)
         if m:
             self.answer(self.check_ram(m.group(1)))
+        m = re.match(r"HOST: check-interleave-map (\S+)", line)
+        if m:
+            self.answer(self.check_interleave_map(m.group(1)))
         m = re.match(r"HOST: (direct-map|decode-cache) (on|off) (\d+)", line)
         if m:
             self.answer(self.window_knob(*m.groups()))
@@ -273,20 +276,35 @@ class Guest:
                 self.handle(line)
         return self.finish()
 
-    def check_ram(self, hpa):
-        """Whether the machine's memory maps @hpa as RAM, directly"""
+    def flat_region(self, hpa):
+        """The type and the name of what the machine's memory has at
+        @hpa, from its flattened view; None if nothing"""
         addr, in_memory = int(hpa, 0), False
         for line in hmp(self.vm, "info mtree -f").splitlines():
             if line.startswith("FlatView") or line.startswith(' AS "'):
                 in_memory = in_memory or 'AS "memory"' in line
                 continue
-            m = re.match(r"\s+([0-9a-f]+)-([0-9a-f]+) \(prio \d+, ([^)]*)\)",
-                         line)
+            m = re.match(r"\s+([0-9a-f]+)-([0-9a-f]+) \(prio \d+, ([^)]*)\): "
+                         r"(\S+)", line)
             if in_memory and m and \
                int(m.group(1), 16) <= addr <= int(m.group(2), 16):
                 self.say("host| %#x is %s: %s" % (addr, m.group(3), line))
-                return "ok" if m.group(3).endswith("ram") else "mmio"
-        return "unmapped"
+                return m.group(3), m.group(4)
+        return None
+
+    def check_ram(self, hpa):
+        """Whether the machine's memory maps @hpa as RAM, directly"""
+        region = self.flat_region(hpa)
+        if not region:
+            return "unmapped"
+        return "ok" if region[0].endswith("ram") else "mmio"
+
+    def check_interleave_map(self, hpa):
+        """Whether @hpa is in a window's interleave map (page by page)"""
+        region = self.flat_region(hpa)
+        if not region:
+            return "unmapped"
+        return "ok" if region[1] == "cxl-interleave-map" else region[1]
 
     def window_knob(self, knob, state, index):
         """x-direct-map or x-decode-cache of fixed memory window @index"""
@@ -460,12 +478,13 @@ def print_figures(lines):
         if ram and name != "ram":
             text += " (%s of RAM)" % ", ".join(
                 "%.0f %%" % (100 * v / r) for v, r in zip(values, ram))
-        print("%-24s %s" % (name + ":", text), flush=True)
+        print("%-25s %s" % (name + ":", text), flush=True)
     inter = figures.get("cxl-interleaved")
-    nocache = figures.get("cxl-interleaved-nocache")
-    if inter and nocache:
-        print("%-16s %s" % ("interleaved, decode cache on/off:", ", ".join(
-            "%.1fx" % (i / n) for i, n in zip(inter, nocache))), flush=True)
+    upstream = figures.get("cxl-interleaved-upstream")
+    if inter and upstream:
+        print("interleaved 4 KiB, page by page vs upstream's decode: " +
+              ", ".join("%.1fx" % (i / u) for i, u in zip(inter, upstream)),
+              flush=True)
 
 
 def main():

@@ -1,5 +1,5 @@
 /*
- * CXL fixed memory windows: direct mapping of non-interleaved decode
+ * CXL fixed memory windows: direct mapping of their decode
  *
  * A fixed memory window decodes every access through its MMIO callbacks:
  * the host bridge's, the switch's and the device's HDM decoders, then the
@@ -9,16 +9,27 @@
  * alias of the device's memory backend placed over the window, so that
  * the CPU reaches it as RAM (TCG's fast path; a KVM memory slot).
  *
+ * Where the decode interleaves in granules of a page or more at every
+ * level that interleaves, every interleave target on the way is there
+ * and decodes the whole range, and the DPAs of the range are in one RAM
+ * backend of each device, each page of the range is a page of one
+ * device's RAM: an alias of the window's interleave map
+ * (cxl-interleave-map.c) over the range translates it page by page,
+ * which TCG caches as RAM.  The walk down the decode follows switches
+ * below switches.
+ *
  * The aliases are rebuilt from the decoders' state whenever it may have
  * changed, within one memory transaction, so no CPU sees a range mapped
  * to a device that no longer decodes it: an unbound device's host falls
  * back to the MMIO decode, which finds no target.  Dynamic capacity is
- * mapped extent by extent, as the host has accepted it; an LD of a
- * multi-logical device maps its own part of the MLD's memory.
+ * mapped extent by extent, as the host has accepted it, where it is not
+ * interleaved; an LD of a multi-logical device maps its own part of the
+ * MLD's memory.
  *
- * Interleaved decode stays with the windows' MMIO callbacks, which keep
- * the last interleave granule they decoded (cxl_fmw_cache_access()):
- * the next access to it goes straight to the device's memory.
+ * The rest (granules smaller than a page, dynamic capacity interleaved)
+ * stays with the windows' MMIO callbacks, which keep the last interleave
+ * granule they decoded (cxl_fmw_cache_access()): the next access to it
+ * goes straight to the device's memory.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -26,7 +37,6 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/range.h"
 #include "hw/qdev-core.h"
 #include "hw/pci/pci_bridge.h"
 #include "hw/pci/pci_host.h"
@@ -34,7 +44,9 @@
 #include "hw/cxl/cxl.h"
 #include "hw/cxl/cxl_direct_map.h"
 #include "hw/cxl/cxl_host.h"
+#include "exec/target_page.h"
 #include "system/hostmem.h"
+#include "cxl-interleave-map.h"
 #include "trace.h"
 
 /* One mapped range: an alias of device memory over a window */
@@ -68,13 +80,14 @@ struct CXLFMWCache {
     uint64_t offset;
 };
 
-/* A committed HDM decoder of @cache_mem: its range, target and control */
+/* An HDM decoder of @cache_mem: its range, targets and control */
 typedef struct CXLDecoder {
     uint64_t base, size;
-    uint8_t target;
+    uint64_t targets;           /* interleave way k's port: byte k */
     uint32_t ctrl;
 } CXLDecoder;
 
+/* Decoder @i of @cache_mem; true if it is committed and decodes a range */
 static bool cxl_decoder_read(uint32_t *cache_mem, int i, CXLDecoder *dec)
 {
     int inc = R_CXL_HDM_DECODER1_BASE_LO - R_CXL_HDM_DECODER0_BASE_LO;
@@ -88,17 +101,13 @@ static bool cxl_decoder_read(uint32_t *cache_mem, int i, CXLDecoder *dec)
                  0xf0000000) |
                 (uint64_t)ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_SIZE_HI +
                                    i * inc) << 32;
-    dec->target = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_TARGET_LIST_LO +
-                           i * inc) & 0xff;
+    dec->targets = ldl_le_p(cache_mem + R_CXL_HDM_DECODER0_TARGET_LIST_LO +
+                            i * inc) |
+                   (uint64_t)ldl_le_p(cache_mem +
+                                      R_CXL_HDM_DECODER0_TARGET_LIST_HI +
+                                      i * inc) << 32;
     return FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, COMMITTED) &&
            dec->size != 0;
-}
-
-/* ... and 1-way */
-static bool cxl_decoder_1way(uint32_t *cache_mem, int i, CXLDecoder *dec)
-{
-    return cxl_decoder_read(cache_mem, i, dec) &&
-           !FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IW);
 }
 
 static unsigned cxl_decoder_count(uint32_t *cache_mem)
@@ -109,12 +118,94 @@ static unsigned cxl_decoder_count(uint32_t *cache_mem)
                                             DECODER_COUNT));
 }
 
-/* [*@lob, *@upb) narrowed to @dec's range; false if nothing is left */
-static bool cxl_narrow(uint64_t *lob, uint64_t *upb, const CXLDecoder *dec)
+static unsigned cxl_decoder_iw(const CXLDecoder *dec)
 {
+    return FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IW);
+}
+
+/*
+ * Whether @dec interleaves in granules of a page or more, so that a
+ * page goes to one way whole
+ */
+static bool cxl_decoder_pages(const CXLDecoder *dec)
+{
+    return cxl_decode_ig(FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IG)) >=
+           qemu_target_page_size();
+}
+
+/*
+ * Committed decoder @i of @cache_mem and the part of [*@lob, *@upb) it
+ * decodes; false if none.  The first decoder whose range holds an address
+ * decodes it, committed or not: a decoder that overlaps one before it is
+ * left to the MMIO decode.
+ */
+static bool cxl_decoder_take(uint32_t *cache_mem, int i, CXLDecoder *dec,
+                             uint64_t *lob, uint64_t *upb)
+{
+    if (!cxl_decoder_read(cache_mem, i, dec)) {
+        return false;
+    }
+    for (int j = 0; j < i; j++) {
+        CXLDecoder prev;
+
+        cxl_decoder_read(cache_mem, j, &prev);
+        if (prev.size && prev.base < dec->base + dec->size &&
+            dec->base < prev.base + prev.size) {
+            return false;
+        }
+    }
     *lob = MAX(*lob, dec->base);
     *upb = MIN(*upb, dec->base + dec->size);
     return *lob < *upb;
+}
+
+/*
+ * Ranges [lob, upb) of HPAs.  Decoder ranges and windows are multiples of
+ * 256 MiB, so all of them are: whole pages, and whole interleave sets.
+ */
+typedef struct CXLHPARange {
+    uint64_t lob, upb;
+} CXLHPARange;
+
+static GArray *cxl_ranges_new(void)
+{
+    return g_array_new(false, false, sizeof(CXLHPARange));
+}
+
+static void cxl_ranges_add(GArray *ranges, uint64_t lob, uint64_t upb)
+{
+    CXLHPARange r = { lob, upb };
+
+    g_array_append_val(ranges, r);
+}
+
+/*
+ * What @all and @some, lists of disjoint ranges, both hold (all of @some
+ * when @all is NULL); both are consumed
+ */
+static GArray *cxl_ranges_intersect(GArray *all, GArray *some)
+{
+    GArray *both;
+
+    if (!all) {
+        return some;
+    }
+    both = cxl_ranges_new();
+    for (unsigned i = 0; i < all->len; i++) {
+        CXLHPARange *a = &g_array_index(all, CXLHPARange, i);
+
+        for (unsigned j = 0; j < some->len; j++) {
+            CXLHPARange *s = &g_array_index(some, CXLHPARange, j);
+
+            if (MAX(a->lob, s->lob) < MIN(a->upb, s->upb)) {
+                cxl_ranges_add(both, MAX(a->lob, s->lob),
+                               MIN(a->upb, s->upb));
+            }
+        }
+    }
+    g_array_free(all, true);
+    g_array_free(some, true);
+    return both;
 }
 
 /* Map @size bytes of @mr from @offset at @hpa of @fw */
@@ -152,121 +243,201 @@ static void cxl_direct_map_part(CXLFixedWindow *fw, uint64_t hpa,
     }
 }
 
-/* HPA [@lob, @upb) of @fw reaches @ct3d: map what its decoders map 1:1 */
-static void cxl_direct_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
-                                  uint64_t lob, uint64_t upb)
+/*
+ * HPA [@lob, @upb) of @fw is @ct3d's memory from @dpa on, byte for byte:
+ * map what of it the device has memory for
+ */
+static void cxl_direct_map_range(CXLFixedWindow *fw, CXLType3Dev *ct3d,
+                                 uint64_t lob, uint64_t upb, uint64_t dpa)
 {
-    uint32_t *cache_mem = ct3d->cxl_cstate.crb.cache_mem_registers;
     uint64_t vmem = ct3d->cxl_dstate.vmem_size;
     uint64_t pmem = ct3d->cxl_dstate.pmem_size;
+    CXLDCExtent *ext;
 
-    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
-        uint64_t l = lob, u = upb, dpa;
-        CXLDecoder dec;
-        CXLDCExtent *ext;
+    if (ct3d->hostvmem) {
+        cxl_direct_map_part(fw, lob, dpa, upb - lob,
+            host_memory_backend_get_memory(ct3d->hostvmem), 0, vmem);
+    }
+    if (ct3d->hostpmem) {
+        cxl_direct_map_part(fw, lob, dpa, upb - lob,
+            host_memory_backend_get_memory(ct3d->hostpmem), vmem, pmem);
+    }
+    /* Dynamic capacity: what the host has accepted */
+    QTAILQ_FOREACH(ext, &ct3d->dc.extents, node) {
+        MemoryRegion *dc = host_memory_backend_get_memory(ct3d->dc.host_dc);
+        uint64_t e_lob = MAX(dpa, ext->start_dpa);
+        uint64_t e_upb = MIN(dpa + (upb - lob), ext->start_dpa + ext->len);
 
-        if (!cxl_decoder_1way(cache_mem, i, &dec) ||
-            !cxl_narrow(&l, &u, &dec) || !cxl_type3_dpa(ct3d, l, &dpa)) {
-            continue;
-        }
-        if (ct3d->hostvmem) {
-            cxl_direct_map_part(fw, l, dpa, u - l,
-                host_memory_backend_get_memory(ct3d->hostvmem), 0, vmem);
-        }
-        if (ct3d->hostpmem) {
-            cxl_direct_map_part(fw, l, dpa, u - l,
-                host_memory_backend_get_memory(ct3d->hostpmem), vmem, pmem);
-        }
-        /* Dynamic capacity: what the host has accepted */
-        QTAILQ_FOREACH(ext, &ct3d->dc.extents, node) {
-            MemoryRegion *dc = host_memory_backend_get_memory(ct3d->dc.host_dc);
-            uint64_t e_lob = MAX(dpa, ext->start_dpa);
-            uint64_t e_upb = MIN(dpa + (u - l), ext->start_dpa + ext->len);
-
-            if (e_lob < e_upb) {
-                cxl_direct_map_add(fw, l + (e_lob - dpa), dc,
-                                   e_lob - (vmem + pmem), e_upb - e_lob);
-            }
+        if (e_lob < e_upb) {
+            cxl_direct_map_add(fw, lob + (e_lob - dpa), dc,
+                               e_lob - (vmem + pmem), e_upb - e_lob);
         }
     }
 }
 
-/* The type-3 device a host sees below @port, if any */
-static CXLType3Dev *cxl_direct_map_type3(PCIDevice *port)
+/*
+ * The walk down a window's decode: HPA [@lob, @upb) of @fw reaches a
+ * component.  Where every decoder on the way there and below is 1-way, it
+ * maps the device memory it reaches directly.  Otherwise (@interleaved:
+ * a decoder above interleaves) it adds to @pages the ranges of which
+ * every page that reaches the component, whichever interleave way it
+ * takes below, decodes to a page of one device's RAM.
+ */
+
+/* ... the component is type-3 device @ct3d */
+static void cxl_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
+                           uint64_t lob, uint64_t upb, bool interleaved,
+                           GArray *pages)
+{
+    uint32_t *cache_mem = ct3d->cxl_cstate.crb.cache_mem_registers;
+
+    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
+        uint64_t l = lob, u = upb, dpa, last, offset;
+        CXLDecoder dec;
+        bool taken = cxl_decoder_take(cache_mem, i, &dec, &l, &u);
+
+        /*
+         * cxl_type3_dpa() decodes nothing from the first uncommitted
+         * decoder on, nor past one of interleave ways it does not know
+         */
+        if (!FIELD_EX32(dec.ctrl, CXL_HDM_DECODER0_CTRL, COMMITTED) ||
+            !cxl_interleave_ways_dec(cxl_decoder_iw(&dec), NULL)) {
+            return;
+        }
+        if (!taken || !cxl_type3_dpa(ct3d, l, &dpa)) {
+            continue;
+        }
+        if (!interleaved && !cxl_decoder_iw(&dec)) {
+            cxl_direct_map_range(fw, ct3d, l, u, dpa);
+            continue;
+        }
+        /*
+         * Each page is the device's memory, if the device interleaves in
+         * pages (its DPAs skip the other ways' granules), and the DPAs of
+         * whole interleave sets are a range: [dpa(l), dpa(u - 1)]
+         */
+        if (cxl_decoder_iw(&dec) < 8 &&
+            (!cxl_decoder_iw(&dec) || cxl_decoder_pages(&dec)) &&
+            cxl_type3_dpa(ct3d, u - 1, &last) &&
+            cxl_type3_ram(ct3d, dpa, last + 1 - dpa, &offset)) {
+            cxl_ranges_add(pages, l, u);
+        }
+    }
+}
+
+static void cxl_map_port(CXLFixedWindow *fw, PCIDevice *port, uint64_t lob,
+                         uint64_t upb, bool interleaved, GArray *pages);
+
+/*
+ * ... the component is a host bridge or a switch's upstream port with
+ * HDM decoders @cache_mem, which decode to the ports on @bus
+ */
+static void cxl_map_decoders(CXLFixedWindow *fw, uint32_t *cache_mem,
+                             PCIBus *bus, uint64_t lob, uint64_t upb,
+                             bool interleaved, GArray *pages)
+{
+    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
+        uint64_t l = lob, u = upb;
+        GArray *all = NULL;
+        CXLDecoder dec;
+        unsigned ways;
+
+        if (!cxl_decoder_take(cache_mem, i, &dec, &l, &u)) {
+            continue;
+        }
+        if (!cxl_decoder_iw(&dec)) {
+            cxl_map_port(fw, pcie_find_port_by_pn(bus, dec.targets & 0xff),
+                         l, u, interleaved, pages);
+            continue;
+        }
+        /* Up to 8 ways, the target list's; a page to one way */
+        if (cxl_decoder_iw(&dec) > 3 || !cxl_decoder_pages(&dec)) {
+            continue;
+        }
+        ways = 1 << cxl_decoder_iw(&dec);
+        for (unsigned k = 0; k < ways; k++) {
+            GArray *way = cxl_ranges_new();
+            uint8_t port = (dec.targets >> (8 * k)) & 0xff;
+
+            cxl_map_port(fw, pcie_find_port_by_pn(bus, port), l, u, true,
+                         way);
+            all = cxl_ranges_intersect(all, way);
+        }
+        g_array_append_vals(pages, all->data, all->len);
+        g_array_free(all, true);
+    }
+}
+
+/* ... the component is the one below @port, if any */
+static void cxl_map_port(CXLFixedWindow *fw, PCIDevice *port, uint64_t lob,
+                         uint64_t upb, bool interleaved, GArray *pages)
 {
     PCIDevice *d = port ? cxl_endpoint_below(PCI_BRIDGE(port)) : NULL;
 
-    return d ? (CXLType3Dev *)object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3) :
-               NULL;
-}
-
-/* HPA [@lob, @upb) of @fw goes to root port @rp: follow it down */
-static void cxl_direct_map_port(CXLFixedWindow *fw, PCIDevice *rp,
-                                uint64_t lob, uint64_t upb)
-{
-    PCIDevice *d = rp ? cxl_endpoint_below(PCI_BRIDGE(rp)) : NULL;
-    CXLComponentState *usp;
-    uint32_t *cache_mem;
-
-    if (cxl_direct_map_type3(rp)) {
-        cxl_direct_map_device(fw, cxl_direct_map_type3(rp), lob, upb);
-        return;
-    }
-    if (!d || !object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
-        return;
-    }
-    usp = cxl_usp_to_cstate(CXL_USP(d));
-    cache_mem = usp->crb.cache_mem_registers;
-    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
-        uint64_t l = lob, u = upb;
-        CXLDecoder dec;
-        PCIDevice *dsp;
-
-        if (!cxl_decoder_1way(cache_mem, i, &dec) ||
-            !cxl_narrow(&l, &u, &dec)) {
-            continue;
-        }
-        dsp = pcie_find_port_by_pn(pci_bridge_get_sec_bus(PCI_BRIDGE(d)),
-                                   dec.target);
-        if (cxl_direct_map_type3(dsp)) {
-            cxl_direct_map_device(fw, cxl_direct_map_type3(dsp), l, u);
-        }
+    if (d && object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3)) {
+        cxl_map_device(fw, CXL_TYPE3(d), lob, upb, interleaved, pages);
+    } else if (d && object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
+        cxl_map_decoders(fw, cxl_usp_to_cstate(CXL_USP(d))->
+                                 crb.cache_mem_registers,
+                         pci_bridge_get_sec_bus(PCI_BRIDGE(d)), lob, upb,
+                         interleaved, pages);
     }
 }
 
-static void cxl_direct_map_window(CXLFixedWindow *fw)
+/* ... the component is host bridge @pxb */
+static void cxl_map_host(CXLFixedWindow *fw, PXBCXLDev *pxb, uint64_t lob,
+                         uint64_t upb, bool interleaved, GArray *pages)
 {
-    PCIHostState *hb;
-    CXLComponentState *hb_cstate;
-    uint32_t *cache_mem;
+    PCIHostState *hb = pxb ? PCI_HOST_BRIDGE(pxb->cxl_host_bridge) : NULL;
+    CXLComponentState *cstate;
 
-    /* An interleaved window is decoded access by access */
-    if (fw->no_direct_map || fw->num_targets != 1 || !fw->target_hbs[0]) {
-        return;
-    }
-    hb = PCI_HOST_BRIDGE(fw->target_hbs[0]->cxl_host_bridge);
     if (!hb || !hb->bus || !pci_bus_is_cxl(hb->bus)) {
         return;
     }
     if (cxl_get_hb_passthrough(hb)) {
-        cxl_direct_map_port(fw, pcie_find_port_first(hb->bus), fw->base,
-                            fw->base + fw->size);
+        cxl_map_port(fw, pcie_find_port_first(hb->bus), lob, upb,
+                     interleaved, pages);
         return;
     }
-    hb_cstate = cxl_get_hb_cstate(hb);
-    if (!hb_cstate) {
-        return;
+    cstate = cxl_get_hb_cstate(hb);
+    if (cstate) {
+        cxl_map_decoders(fw, cstate->crb.cache_mem_registers, hb->bus, lob,
+                         upb, interleaved, pages);
     }
-    cache_mem = hb_cstate->crb.cache_mem_registers;
-    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
-        uint64_t lob = fw->base, upb = fw->base + fw->size;
-        CXLDecoder dec;
+}
 
-        if (cxl_decoder_1way(cache_mem, i, &dec) &&
-            cxl_narrow(&lob, &upb, &dec)) {
-            cxl_direct_map_port(fw, pcie_find_port_by_pn(hb->bus, dec.target),
-                                lob, upb);
+/*
+ * Map what @fw decodes to RAM: directly where it is not interleaved,
+ * through the window's interleave map where every page is one device's
+ */
+static void cxl_map_window(CXLFixedWindow *fw)
+{
+    GArray *pages = NULL;
+
+    if (fw->no_direct_map) {
+        return;
+    }
+    if (fw->num_targets == 1) {
+        pages = cxl_ranges_new();
+        cxl_map_host(fw, fw->target_hbs[0], fw->base, fw->base + fw->size,
+                     false, pages);
+    } else if (cxl_decode_ig(fw->enc_int_gran) >= qemu_target_page_size()) {
+        for (int t = 0; t < fw->num_targets; t++) {
+            GArray *way = cxl_ranges_new();
+
+            cxl_map_host(fw, fw->target_hbs[t], fw->base,
+                         fw->base + fw->size, true, way);
+            pages = cxl_ranges_intersect(pages, way);
         }
+    }
+    for (unsigned i = 0; pages && i < pages->len; i++) {
+        CXLHPARange *r = &g_array_index(pages, CXLHPARange, i);
+
+        cxl_direct_map_add(fw, r->lob, cxl_interleave_map_get(fw),
+                           r->lob - fw->base, r->upb - r->lob);
+    }
+    if (pages) {
+        g_array_free(pages, true);
     }
 }
 
@@ -296,10 +467,30 @@ void cxl_direct_map_update(void)
         CXLFixedWindow *fw = l->data;
 
         if (memory_region_size(&fw->mr)) {
-            cxl_direct_map_window(fw);
+            cxl_map_window(fw);
         }
     }
     memory_region_transaction_commit();
+    /* TCG may hold interleaved pages in its TLBs: they go too */
+    cxl_interleave_map_unmap_all();
+}
+
+AddressSpace *cxl_type3_ram(CXLType3Dev *ct3d, uint64_t dpa, uint64_t len,
+                            uint64_t *offset)
+{
+    uint64_t vmem = ct3d->cxl_dstate.vmem_size;
+    uint64_t pmem = ct3d->cxl_dstate.pmem_size;
+
+    if (ct3d->hostvmem && len <= vmem && dpa <= vmem - len) {
+        *offset = dpa;
+        return &ct3d->hostvmem_as;
+    }
+    if (ct3d->hostpmem && dpa >= vmem && len <= pmem &&
+        dpa - vmem <= pmem - len) {
+        *offset = dpa - vmem;
+        return &ct3d->hostpmem_as;
+    }
+    return NULL;
 }
 
 /*
@@ -310,8 +501,7 @@ void cxl_direct_map_update(void)
 static bool cxl_fmw_cache_target(CXLType3Dev *ct3d, hwaddr lob, hwaddr upb,
                                  MemoryRegion **mr, uint64_t *offset)
 {
-    uint64_t vmem = ct3d->cxl_dstate.vmem_size;
-    uint64_t pmem = ct3d->cxl_dstate.pmem_size;
+    AddressSpace *as;
     uint64_t dpa, dpa_last;
 
     if (!cxl_type3_dpa(ct3d, lob, &dpa) ||
@@ -319,17 +509,12 @@ static bool cxl_fmw_cache_target(CXLType3Dev *ct3d, hwaddr lob, hwaddr upb,
         dpa_last - dpa != upb - 1 - lob) {
         return false;
     }
-    if (ct3d->hostvmem && dpa_last < vmem) {
-        *mr = host_memory_backend_get_memory(ct3d->hostvmem);
-        *offset = dpa;
-        return true;
+    as = cxl_type3_ram(ct3d, dpa, upb - lob, offset);
+    if (!as) {
+        return false;
     }
-    if (ct3d->hostpmem && dpa >= vmem && dpa_last < vmem + pmem) {
-        *mr = host_memory_backend_get_memory(ct3d->hostpmem);
-        *offset = dpa - vmem;
-        return true;
-    }
-    return false;
+    *mr = as->root;
+    return true;
 }
 
 void cxl_fmw_cache_fill(CXLFixedWindow *fw, hwaddr addr, PCIDevice *d)

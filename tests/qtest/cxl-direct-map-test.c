@@ -1,9 +1,11 @@
 /*
  * QTest for the direct mapping of CXL memory into the fixed memory
  * windows: a device decoded without interleaving is RAM in its host's
- * window, and is no longer the moment it leaves that host (each unbind
- * option, PERST#, decoder uncommit); the data is the same through the
- * mapping and through the windows' MMIO decode.
+ * window, and memory interleaved in 4 KiB granules is the window's
+ * interleave map (an IOMMU region that translates each page to a page of
+ * device memory); neither is there any more the moment a device leaves
+ * that host (each unbind option, PERST#, decoder uncommit), and the data
+ * is the same through either and through the windows' MMIO decode.
  *
  * The host's part (HDM decoders of the host bridge, the switch's upstream
  * port and the device, committed as an OS does) is played by the test on
@@ -61,10 +63,10 @@ static uint64_t mtree_start(QTestState *qts, const char *name, int nth)
 }
 
 /*
- * Whether the machine's flattened memory view has RAM at @addr: the
- * window's MMIO decode is "i/o"
+ * Whether the line of the machine's flattened memory view that holds
+ * @addr says @what: "ram)" for RAM, "): NAME" for the region NAME
  */
-static bool flat_ram_at(QTestState *qts, uint64_t addr)
+static bool flat_at(QTestState *qts, uint64_t addr, const char *what)
 {
     g_auto(GStrv) lines = hmp_lines(qts, "info mtree -f");
     bool in_memory = false;
@@ -85,10 +87,28 @@ static bool flat_ram_at(QTestState *qts, uint64_t addr)
         start = g_ascii_strtoull(*l, NULL, 16);
         end = g_ascii_strtoull(dash + 1, NULL, 16);
         if (addr >= start && addr <= end) {
-            return strstr(*l, "ram)") != NULL;
+            return strstr(*l, what) != NULL;
         }
     }
     return false;
+}
+
+/* RAM at @addr; the window's MMIO decode is "i/o" */
+static bool flat_ram_at(QTestState *qts, uint64_t addr)
+{
+    return flat_at(qts, addr, "ram)");
+}
+
+/* The window's interleave map at @addr */
+static bool flat_iommu_at(QTestState *qts, uint64_t addr)
+{
+    return flat_at(qts, addr, "): cxl-interleave-map");
+}
+
+/* The window's MMIO decode at @addr */
+static bool flat_mmio_at(QTestState *qts, uint64_t addr)
+{
+    return flat_at(qts, addr, "(prio 0, i/o): cxl-fixed-memory-region");
 }
 
 /* The HDM Decoder Capability of the component registers at @regs */
@@ -107,13 +127,17 @@ static uint64_t hdm_regs(QTestState *qts, uint64_t regs)
     g_assert_not_reached();
 }
 
+/* Interleave granules: 256 bytes, 4 KiB (encoded) */
+#define IG_256 0
+#define IG_4K 4
+
 /*
- * Commit (or uncommit) decoder @n: @base + @size, 2^@iw ways of 256 byte
- * granules to the ports in @targets, a byte each
+ * Commit (or uncommit) decoder @n: @base + @size, 2^@iw ways of
+ * 256 << @ig byte granules to the ports in @targets, a byte each
  */
-static void hdm_commit_ways(QTestState *qts, uint64_t regs, int n,
-                            uint64_t base, uint64_t size, unsigned iw,
-                            uint32_t targets, bool commit)
+static void hdm_commit_ig(QTestState *qts, uint64_t regs, int n,
+                          uint64_t base, uint64_t size, unsigned iw,
+                          unsigned ig, uint32_t targets, bool commit)
 {
     uint64_t hdm = hdm_regs(qts, regs), d = hdm + HDM_DECODER(n);
 
@@ -124,7 +148,8 @@ static void hdm_commit_ways(QTestState *qts, uint64_t regs, int n,
     qtest_writel(qts, d + 0xc, size >> 32);
     qtest_writel(qts, d + 0x14, targets);
     qtest_writel(qts, d + 0x18, 0);
-    qtest_writel(qts, d + HDM_CTRL, (commit ? HDM_CTRL_COMMIT : 0) | iw << 4);
+    qtest_writel(qts, d + HDM_CTRL,
+                 (commit ? HDM_CTRL_COMMIT : 0) | iw << 4 | ig);
     g_assert_cmpint(!!(qtest_readl(qts, d + HDM_CTRL) & HDM_CTRL_COMMITTED),
                     ==, commit);
 }
@@ -133,7 +158,7 @@ static void hdm_commit_ways(QTestState *qts, uint64_t regs, int n,
 static void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
                          uint64_t size, uint8_t target, bool commit)
 {
-    hdm_commit_ways(qts, regs, n, base, size, 0, target, commit);
+    hdm_commit_ig(qts, regs, n, base, size, 0, IG_256, target, commit);
 }
 
 static void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
@@ -355,39 +380,67 @@ static void test_mmio_agrees(void)
     fixture_stop(&f);
 }
 
-/*
- * cxl-ep1 and cxl-ep2 interleaved 2 ways in 256 byte granules below VCS
- * 0's switch: no RAM in the window, each access decoded.  Each granule
- * reaches its device's memory (and the next access to it the same);
- * after ep2 is unbound its granules have no target, ep1's still do.
- */
-static void test_interleaved(void)
-{
-    const uint64_t size = 2 * EP_SIZE;
-    Fixture f;
-    uint64_t base, usp;
-    int dev[2];
+/* The interleave set of cxl-ep1 and cxl-ep2 */
+#define SET_SIZE (2 * EP_SIZE)
 
-    fixture_start(&f, SEED_SWITCH, "");
-    base = window(&f, &hosts[0]);
+/*
+ * Start with cxl-ep1 and cxl-ep2 bound to vPPBs 0 and 1 of VCS 0 and the
+ * host's decoders committed to interleave them 2 ways in 256 << @ig byte
+ * granules at the switch (ep1 first): the window's base in *@base, the
+ * devices' functions in @dev
+ */
+static void start_interleaved(Fixture *f, unsigned ig, uint64_t *base,
+                              int dev[2])
+{
+    fixture_start(f, SEED_SWITCH, "");
+    *base = window(f, &hosts[0]);
     for (int i = 0; i < 2; i++) {
         g_autofree char *vppb = g_strdup_printf("swport%d", i);
 
-        fm_bind(&f, 0, i, i);
-        os_hot_add(&f, vppb);
-        dev[i] = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, vppb));
+        fm_bind(f, 0, i, i);
+        os_hot_add(f, vppb);
+        dev[i] = cxl_fm_enumerate_slot(&f->h, cxl_fm_find_id(&f->h, vppb));
     }
     for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
-        hdm_commit_n(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), 0, base,
-                     size, 0, true);
+        hdm_commit_n(f->qts, mtree_start(f->qts, "pxb-cxl-host", i), 0,
+                     *base, SET_SIZE, 0, true);
     }
-    usp = cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0);
-    hdm_commit_ways(f.qts, usp, 0, base, size, 1, 0x0100, true);
+    hdm_commit_ig(f->qts, cxl_fm_bar(&f->h, cxl_fm_find_id(&f->h, "us0"), 0),
+                  0, *base, SET_SIZE, 1, ig, 0x0100, true);
     for (int i = 0; i < 2; i++) {
-        hdm_commit_ways(f.qts, cxl_fm_bar(&f.h, dev[i], 0), 0, base, size, 1,
-                        0, true);
+        hdm_commit_ig(f->qts, cxl_fm_bar(&f->h, dev[i], 0), 0, *base,
+                      SET_SIZE, 1, ig, 0, true);
     }
-    g_assert_false(flat_ram_at(f.qts, base));
+}
+
+/*
+ * All of the set is the window's interleave map (@pages) or its MMIO
+ * decode, and nothing after it is mapped
+ */
+static void set_flat_expect(Fixture *f, uint64_t base, bool pages)
+{
+    for (uint64_t off = 0; off < SET_SIZE; off += SET_SIZE - 1) {
+        g_assert_true(pages ? flat_iommu_at(f->qts, base + off) :
+                              flat_mmio_at(f->qts, base + off));
+    }
+    g_assert_true(flat_mmio_at(f->qts, base + SET_SIZE));
+}
+
+/*
+ * cxl-ep1 and cxl-ep2 interleaved 2 ways in 256 byte granules below VCS
+ * 0's switch: neither RAM nor the interleave map in the window, each
+ * access decoded.  Each granule reaches its device's memory (and the
+ * next access to it the same); after ep2 is unbound its granules have no
+ * target, ep1's still do.
+ */
+static void test_interleaved(void)
+{
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_256, &base, dev);
+    set_flat_expect(&f, base, false);
 
     for (int k = 0; k < 8; k++) {
         qtest_writeq(f.qts, base + 256 * k, PATTERN + k);
@@ -411,6 +464,209 @@ static void test_interleaved(void)
     qtest_writeq(f.qts, base + 256 * 7, 0);
     g_assert_cmphex(file_of(&f, "t3_cxl2.raw", 256 * 3), ==, PATTERN + 7);
     g_assert_cmphex(qtest_readq(f.qts, base + 256 * 6), ==, PATTERN + 6);
+    fixture_stop(&f);
+}
+
+/*
+ * Where offset @off of the 2-way set of 4 KiB granules is: page k of the
+ * set is ep1's (k even) or ep2's (k odd), at DPA (k / 2) * 4 KiB
+ */
+static const char *set_file(uint64_t off)
+{
+    return off / 4096 % 2 ? "t3_cxl2.raw" : "t3_cxl1.raw";
+}
+
+static uint64_t set_dpa(uint64_t off)
+{
+    return off / 8192 * 4096 + off % 4096;
+}
+
+/* A page of each device: ep1's and ep2's */
+static const uint64_t set_page[] = { 0x100, 0x1100 };
+
+/* Each device's page holds PATTERN + its index */
+static void set_pages_write(Fixture *f, uint64_t base)
+{
+    for (int i = 0; i < 2; i++) {
+        qtest_writeq(f->qts, base + set_page[i], PATTERN + i);
+        g_assert_cmphex(file_of(f, set_file(set_page[i]),
+                                set_dpa(set_page[i])), ==, PATTERN + i);
+    }
+}
+
+/*
+ * The interleave map is gone: device @gone has no target (reads all
+ * ones, writes dropped), the other's page reads back through the MMIO
+ * decode
+ */
+static void set_gone_expect(Fixture *f, uint64_t base, int gone)
+{
+    uint64_t page = set_page[gone], other = set_page[!gone];
+
+    g_assert_false(flat_iommu_at(f->qts, base));
+    g_assert_true(flat_mmio_at(f->qts, base));
+    g_assert_cmphex(qtest_readq(f->qts, base + page), ==, UINT64_MAX);
+    qtest_writeq(f->qts, base + page, ~PATTERN);
+    g_assert_cmphex(file_of(f, set_file(page), set_dpa(page)), ==,
+                    PATTERN + gone);
+    g_assert_cmphex(qtest_readq(f->qts, base + other), ==, PATTERN + !gone);
+}
+
+/*
+ * ... interleaved in 4 KiB granules: each page is one device's, and the
+ * window's interleave map translates it.  Data reaches each device at the
+ * interleave positions, across page boundaries too, and reads back.
+ */
+static void test_interleaved_pages(void)
+{
+    const uint64_t across = 2 * 4096 + 4088;
+    uint8_t buf[16], got[16];
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_4K, &base, dev);
+    set_flat_expect(&f, base, true);
+
+    /* 16 bytes across the end of page 2 (ep1's) into page 3 (ep2's) */
+    for (int i = 0; i < sizeof(buf); i++) {
+        buf[i] = 0xa0 + i;
+    }
+    qtest_memwrite(f.qts, base + across, buf, sizeof(buf));
+    g_assert_cmphex(file_of(&f, "t3_cxl1.raw", 4096 + 4088), ==,
+                    ldq_le_p(buf));
+    g_assert_cmphex(file_of(&f, "t3_cxl2.raw", 4096), ==, ldq_le_p(buf + 8));
+    qtest_memread(f.qts, base + across, got, sizeof(got));
+    g_assert_cmpmem(got, sizeof(got), buf, sizeof(buf));
+
+    for (int k = 0; k < 8; k++) {
+        qtest_writeq(f.qts, base + 4096 * k + 8 * k, PATTERN + k);
+    }
+    qtest_writeq(f.qts, base + SET_SIZE - 8, ~PATTERN);
+    for (int k = 0; k < 8; k++) {
+        uint64_t off = 4096 * k + 8 * k;
+
+        g_assert_cmphex(file_of(&f, set_file(off), set_dpa(off)), ==,
+                        PATTERN + k);
+        g_assert_cmphex(qtest_readq(f.qts, base + off), ==, PATTERN + k);
+    }
+    /* The last page is ep2's, its last bytes at the end of its memory */
+    g_assert_cmphex(file_of(&f, "t3_cxl2.raw", EP_SIZE - 8), ==, ~PATTERN);
+    g_assert_cmphex(qtest_readq(f.qts, base + SET_SIZE - 8), ==, ~PATTERN);
+    fixture_stop(&f);
+}
+
+/*
+ * Each unbind option of ep2 removes the interleave map; bound again and
+ * decoded, ep2 has kept its data
+ */
+static void test_pages_unbind(const void *opaque)
+{
+    uint8_t option = GPOINTER_TO_UINT(opaque);
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_4K, &base, dev);
+    set_pages_write(&f, base);
+    fm_unbind_start(&f, 0, 1, option);
+    if (option != CXL_UNBIND_SURPRISE) {
+        /* The host still has the device until it powers the slot off */
+        g_assert_true(flat_iommu_at(f.qts, base));
+        cxl_fm_slot_power(&f.h, cxl_fm_find_id(&f.h, "swport1"), false);
+    }
+    bg_expect(&f, CXL_OP_UNBIND, 100, CXL_RC_SUCCESS);
+    set_gone_expect(&f, base, 1);
+
+    fm_bind(&f, 0, 1, 1);
+    os_hot_add(&f, "swport1");
+    dev[1] = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, "swport1"));
+    hdm_commit_ig(f.qts, cxl_fm_bar(&f.h, dev[1], 0), 0, base, SET_SIZE, 1,
+                  IG_4K, 0, true);
+    g_assert_true(flat_iommu_at(f.qts, base));
+    g_assert_cmphex(qtest_readq(f.qts, base + set_page[1]), ==, PATTERN + 1);
+    fixture_stop(&f);
+}
+
+/* PERST# resets ep2: its decoders, and so the interleave map, go */
+static void test_pages_perst(void)
+{
+    static const uint8_t assert_perst[] = { 1, 0 };
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_4K, &base, dev);
+    set_pages_write(&f, base);
+    fm_expect_rc(&f, CXL_OP_PORT_CONTROL, assert_perst, sizeof(assert_perst),
+                 CXL_RC_SUCCESS);
+    set_gone_expect(&f, base, 1);
+    fixture_stop(&f);
+}
+
+/*
+ * Uncommitting a decoder on the path removes the interleave map:
+ * a device's, then the switch's; committing it again restores it
+ */
+static void test_pages_uncommit(void)
+{
+    Fixture f;
+    uint64_t base, usp;
+    int dev[2];
+
+    start_interleaved(&f, IG_4K, &base, dev);
+    usp = cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0);
+    set_pages_write(&f, base);
+    hdm_commit_ig(f.qts, cxl_fm_bar(&f.h, dev[0], 0), 0, base, SET_SIZE, 1,
+                  IG_4K, 0, false);
+    set_gone_expect(&f, base, 0);
+    hdm_commit_ig(f.qts, cxl_fm_bar(&f.h, dev[0], 0), 0, base, SET_SIZE, 1,
+                  IG_4K, 0, true);
+    g_assert_true(flat_iommu_at(f.qts, base));
+    g_assert_cmphex(qtest_readq(f.qts, base + set_page[0]), ==, PATTERN);
+
+    hdm_commit_ig(f.qts, usp, 0, base, SET_SIZE, 1, IG_4K, 0x0100, false);
+    g_assert_true(flat_mmio_at(f.qts, base));
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmphex(qtest_readq(f.qts, base + set_page[i]), ==,
+                        UINT64_MAX);
+    }
+    hdm_commit_ig(f.qts, usp, 0, base, SET_SIZE, 1, IG_4K, 0x0100, true);
+    g_assert_true(flat_iommu_at(f.qts, base));
+    g_assert_cmphex(qtest_readq(f.qts, base + set_page[1]), ==, PATTERN + 1);
+    fixture_stop(&f);
+}
+
+/*
+ * What is written through the interleave map reads back through the
+ * window's MMIO decode (x-direct-map=off), and the reverse
+ */
+static void test_pages_mmio_agrees(void)
+{
+    g_autofree char *path = NULL;
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_4K, &base, dev);
+    path = fmw_path(&f, 0);
+    set_pages_write(&f, base);
+    set_direct_map(&f, path, false);
+    g_assert_true(flat_mmio_at(f.qts, base));
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmphex(qtest_readq(f.qts, base + set_page[i]), ==,
+                        PATTERN + i);
+        qtest_writeq(f.qts, base + set_page[i] + 8, ~(PATTERN + i));
+    }
+    set_direct_map(&f, path, true);
+    g_assert_true(flat_iommu_at(f.qts, base));
+    for (int i = 0; i < 2; i++) {
+        uint64_t off = set_page[i] + 8;
+
+        g_assert_cmphex(qtest_readq(f.qts, base + off), ==, ~(PATTERN + i));
+        g_assert_cmphex(file_of(&f, set_file(off), set_dpa(off)), ==,
+                        ~(PATTERN + i));
+    }
     fixture_stop(&f);
 }
 
@@ -479,6 +735,23 @@ int main(int argc, char **argv)
                    test_mmio_agrees);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved",
                    test_interleaved);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages",
+                   test_interleaved_pages);
+    qtest_add_data_func(
+        "/cxl-vcs-switch/direct-map/interleaved-pages/unbind-wait-link-down",
+        GUINT_TO_POINTER(CXL_UNBIND_WAIT_LINK_DOWN), test_pages_unbind);
+    qtest_add_data_func(
+        "/cxl-vcs-switch/direct-map/interleaved-pages/unbind-managed",
+        GUINT_TO_POINTER(CXL_UNBIND_MANAGED), test_pages_unbind);
+    qtest_add_data_func(
+        "/cxl-vcs-switch/direct-map/interleaved-pages/unbind-surprise",
+        GUINT_TO_POINTER(CXL_UNBIND_SURPRISE), test_pages_unbind);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages/perst",
+                   test_pages_perst);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages/uncommit",
+                   test_pages_uncommit);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages/mmio-agrees",
+                   test_pages_mmio_agrees);
     qtest_add_func("/cxl-vcs-switch/direct-map/dc-extents", test_dc_extents);
     return g_test_run();
 }

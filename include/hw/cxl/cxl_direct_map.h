@@ -16,9 +16,19 @@
  * changed (an HDM decoder committed or uncommitted, a component reset, a
  * device leaving its host, dynamic capacity accepted or released): map
  * again the ranges that are decoded by one device through non-interleaved
- * decoders only, as RAM, and leave the rest to the windows' MMIO decode.
+ * decoders only, as RAM, and the interleaved ranges of which every page
+ * is a page of one device's RAM, page by page; leave the rest to the
+ * windows' MMIO decode.
  */
 void cxl_direct_map_update(void);
+
+/*
+ * The address space of @ct3d's volatile or persistent memory that holds
+ * all of DPA [@dpa, @dpa + @len), and the offset of @dpa in it; NULL if
+ * neither does (dynamic capacity is not RAM throughout)
+ */
+AddressSpace *cxl_type3_ram(CXLType3Dev *ct3d, uint64_t dpa, uint64_t len,
+                            uint64_t *offset);
 
 /*
  * The MMIO decode of window @fw: an access of @size bytes at @addr (from
