@@ -767,6 +767,69 @@ static void test_aer(void)
     fixture_stop(&f);
 }
 
+/* Whether the link below port @id of host process @hp is up */
+static bool host_link_up(HostProcess *hp, const char *id)
+{
+    int port = cxl_fm_find_id(&hp->h, id);
+    uint8_t exp = cxl_fm_find_cap(&hp->h, port, PCI_CAP_ID_EXP);
+
+    return cxl_fm_cfg_read(&hp->h, port, exp + PCI_EXP_LNKSTA, 2) &
+           PCI_EXP_LNKSTA_DLLLA;
+}
+
+static void wait_link(HostProcess *hp, const char *id, bool up)
+{
+    gint64 end = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
+
+    while (host_link_up(hp, id) != up) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+}
+
+/*
+ * Physical Port Control of a port bound to a host process's VCS: PERST#
+ * takes the link below its vPPB down there and brings it back, and the
+ * host's device is reset
+ */
+static void test_port_control(void)
+{
+    Fixture f;
+    HostProcess hp;
+    uint8_t req[2] = { 0, 0 };
+    static const uint8_t state_req[] = { 1, 0 };
+    uint8_t out[64];
+    size_t len = sizeof(out);
+
+    fm_start(&f, FM_SWITCH("3", "fab0"), 1, "");
+    host_up(&hp, &f, 0, 2, "");
+    fm_bind_remote(&f, 2, 1, 0);
+    host_os_hot_add(&hp.h, "hport1");
+    wait_link(&hp, "hport1", true);
+
+    /* Assert PERST#: the FM's port shows it, the host's link goes down */
+    fm_expect_rc(&f, CXL_OP_PORT_CONTROL, req, sizeof(req), CXL_RC_SUCCESS);
+    g_assert_cmphex(cxl_fm_mbox_cmd(&f.mb, CXL_OP_PHYS_PORT_STATE, state_req,
+                                    sizeof(state_req), out, &len), ==,
+                    CXL_RC_SUCCESS);
+    g_assert_cmphex(out[4 + 13] & 0x02, ==, 0x02);     /* PERST# */
+    wait_link(&hp, "hport1", false);
+    /* Deassert it: up again */
+    req[1] = 1;
+    fm_expect_rc(&f, CXL_OP_PORT_CONTROL, req, sizeof(req), CXL_RC_SUCCESS);
+    wait_link(&hp, "hport1", true);
+    /* Reset the port's device, and the host's upstream port (port 6) */
+    req[1] = 2;
+    fm_expect_rc(&f, CXL_OP_PORT_CONTROL, req, sizeof(req), CXL_RC_SUCCESS);
+    req[0] = 6;
+    fm_expect_rc(&f, CXL_OP_PORT_CONTROL, req, sizeof(req), CXL_RC_SUCCESS);
+    /* The host process is alive and the device still bound */
+    g_assert_true(qts_device_bound(hp.qts, "cxl-ep1"));
+    vppb_expect(&f, 2, 1, 0x02, 0);
+    host_stop(&hp);
+    fixture_stop(&f);
+}
+
 /*
  * Send PPB CXL.io Configuration Request to a host process's upstream
  * port and to the vPPB of a device bound there
@@ -1228,6 +1291,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/remote/bind-undeclared",
                    test_bind_undeclared);
     qtest_add_func("/cxl-vcs-switch/remote/aer", test_aer);
+    qtest_add_func("/cxl-vcs-switch/remote/port-control", test_port_control);
     qtest_add_func("/cxl-vcs-switch/remote/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/remote/tunnel", test_tunnel);
     qtest_add_func("/cxl-vcs-switch/remote/dcd", test_dcd);
