@@ -451,6 +451,15 @@ char *fabric_fm_args(unsigned n)
 GString *host_args(const char *dir, const char *sock, unsigned vcs,
                    const char *extra)
 {
+    g_autofree char *chardev = g_strdup_printf("socket,id=fabric,path=%s/%s,"
+                                               "reconnect-ms=100", dir, sock);
+
+    return host_args_chardev(dir, chardev, vcs, extra);
+}
+
+GString *host_args_chardev(const char *dir, const char *chardev,
+                           unsigned vcs, const char *extra)
+{
     static const char *const prefixes[] = {
         "-object memory-backend-file", "-device cxl-type3", NULL
     };
@@ -459,13 +468,13 @@ GString *host_args(const char *dir, const char *sock, unsigned vcs,
 
     g_string_append(s, seed->str);
     g_string_append_printf(s,
-        " -chardev socket,id=fabric,path=%s/%s,reconnect-ms=100"
+        " -chardev %s"
         " -object cxl-vcs-switch,id=vcs0,local-fm=false,fabric=fabric"
         " -device pxb-cxl,bus_nr=%u,bus=pcie.0,id=hcxl,"
         "hdm_for_passthrough=true"
         " -device cxl-rp,port=0,bus=hcxl,id=hrp,chassis=2,slot=1"
         " -device cxl-upstream,port=0,sn=%u,bus=hrp,id=hus,addr=0.0,"
-        "multifunction=on,vcs=vcs0,usppb=%u", dir, sock, HOST_ROOT_BUS,
+        "multifunction=on,vcs=vcs0,usppb=%u", chardev, HOST_ROOT_BUS,
         HOST_USP_SN + vcs, vcs);
     for (unsigned i = 0; i < HOST_VPPBS; i++) {
         g_string_append_printf(s, " -device cxl-downstream,port=%u,bus=hus,"

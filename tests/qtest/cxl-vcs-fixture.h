@@ -152,6 +152,9 @@ char *fabric_fm_args(unsigned n);
 /* A host process's arguments, connecting to @dir/@sock, and @extra */
 GString *host_args(const char *dir, const char *sock, unsigned vcs,
                    const char *extra);
+/* ... connecting through -chardev @chardev, whose id is fabric */
+GString *host_args_chardev(const char *dir, const char *chardev,
+                           unsigned vcs, const char *extra);
 /* Start one, and enumerate its host bridge */
 void host_start(HostProcess *hp, const char *dir, const char *sock,
                 unsigned vcs, const char *extra);

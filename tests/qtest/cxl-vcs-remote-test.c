@@ -20,6 +20,7 @@
 #include "standard-headers/linux/pci_regs.h"
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include "cxl-vcs-fixture.h"
 
 /* The fabric manager's switch: VCSs 0 and 1 here, the others in hosts */
@@ -738,6 +739,51 @@ static void test_host_side(void)
     rmdir(dir);
 }
 
+/* A TCP port nothing listens on, for now */
+static int free_tcp_port(void)
+{
+    struct sockaddr_in addr = {
+        .sin_family = AF_INET,
+        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    };
+    socklen_t len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&addr, &len), ==, 0);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+/* The control path over TCP: registration, a bind, a request and reply */
+static void test_tcp(void)
+{
+    Fixture f;
+    HostProcess hp;
+    int port = free_tcp_port();
+    g_autofree char *fm_chr = g_strdup_printf(
+        "-chardev socket,id=fab0,host=127.0.0.1,port=%d,server=on,wait=off",
+        port);
+    g_autofree char *host_chr = g_strdup_printf(
+        "socket,id=fabric,host=127.0.0.1,port=%d,reconnect-ms=100", port);
+    g_autoptr(GString) args = NULL;
+    uint8_t aer[40] = { 2, 1 };
+
+    fixture_start(&f, FM_SWITCH("3", "fab0"), fm_chr);
+    args = host_args_chardev(f.dir, host_chr, 2, "");
+    host_start_args(&hp, args->str, 2);
+    wait_vcs_present(f.qts, 2, true);
+    fm_bind_remote(&f, 2, 0, 0);
+    g_assert_true(qts_device_bound(hp.qts, "cxl-ep1"));
+    fm_expect_rc(&f, CXL_OP_GENERATE_AER, aer, sizeof(aer), CXL_RC_SUCCESS);
+    fm_unbind_start(&f, 2, 0, CXL_UNBIND_SURPRISE);
+    bg_wait(&f, CXL_OP_UNBIND, CXL_RC_SUCCESS);
+    g_assert_false(qts_device_bound(hp.qts, "cxl-ep1"));
+    host_stop(&hp);
+    fixture_stop(&f);
+}
+
 /* Generate AER Event reaches the host process's vPPB */
 static void test_aer(void)
 {
@@ -1291,6 +1337,7 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/remote/bind-undeclared",
                    test_bind_undeclared);
     qtest_add_func("/cxl-vcs-switch/remote/aer", test_aer);
+    qtest_add_func("/cxl-vcs-switch/remote/tcp", test_tcp);
     qtest_add_func("/cxl-vcs-switch/remote/port-control", test_port_control);
     qtest_add_func("/cxl-vcs-switch/remote/ppb-config", test_ppb_config);
     qtest_add_func("/cxl-vcs-switch/remote/tunnel", test_tunnel);
