@@ -297,8 +297,8 @@ static void cxl_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
         bool taken = cxl_decoder_take(cache_mem, i, &dec, &l, &u);
 
         /*
-         * cxl_type3_dpa() decodes nothing from the first uncommitted
-         * decoder on, nor past one of interleave ways it does not know
+         * cxl_type3_dpa() decodes nothing from the first decoder on that
+         * is uncommitted or of interleave ways it does not know
          */
         if (!FIELD_EX32(dec.ctrl, CXL_HDM_DECODER0_CTRL, COMMITTED) ||
             !cxl_interleave_ways_dec(cxl_decoder_iw(&dec), NULL)) {

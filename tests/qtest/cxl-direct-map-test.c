@@ -719,6 +719,168 @@ static void test_dc_extents(void)
     fixture_stop(&f);
 }
 
+/*
+ * Commit decoder 0 of the host bridges (@at_switch false) or of VCS 0's
+ * switch (true) over cxl-ep1's range: @iw ways (encoded) of 256 byte
+ * granules, every target port 0, the way to cxl-ep1
+ */
+static void port_commit(Fixture *f, bool at_switch, uint64_t base,
+                        unsigned iw)
+{
+    if (at_switch) {
+        hdm_commit_ig(f->qts,
+                      cxl_fm_bar(&f->h, cxl_fm_find_id(&f->h, "us0"), 0), 0,
+                      base, EP_SIZE, iw, IG_256, 0, true);
+        return;
+    }
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit_ig(f->qts, mtree_start(f->qts, "pxb-cxl-host", i), 0,
+                      base, EP_SIZE, iw, IG_256, 0, true);
+    }
+}
+
+/*
+ * A host bridge's or a switch's decoder committed with interleave ways
+ * it cannot decode takes its range to no device: reads all ones, writes
+ * dropped, and QEMU goes on.  Its target list names 8 ports, and neither
+ * advertises 3, 6, 12 or 16-way interleave (devices do): encodings 4
+ * (16 ways), 8, 9, 10 (3, 6, 12 ways), and the reserved ones.  Granules
+ * 8 to 15 are where it asserted.  Committed 1-way again, the device's
+ * memory is there as it was.
+ */
+static void test_port_ways(const void *opaque)
+{
+    static const unsigned bad_iw[] = { 4, 8, 9, 10, 5, 6, 7, 11, 15 };
+    bool at_switch = GPOINTER_TO_UINT(opaque);
+    Fixture f;
+    uint64_t base;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    host_decode(&f, 0);
+    for (int k = 0; k < 16; k++) {
+        qtest_writeq(f.qts, base + 256 * k, PATTERN + k);
+    }
+    for (int i = 0; i < ARRAY_SIZE(bad_iw); i++) {
+        port_commit(&f, at_switch, base, bad_iw[i]);
+        g_assert_true(flat_mmio_at(f.qts, base));
+        for (int k = 0; k < 16; k++) {
+            g_assert_cmphex(qtest_readq(f.qts, base + 256 * k), ==,
+                            UINT64_MAX);
+            qtest_writeq(f.qts, base + 256 * k, ~PATTERN);
+            g_assert_cmphex(file_at(&f, 256 * k), ==, PATTERN + k);
+        }
+    }
+    port_commit(&f, at_switch, base, 0);
+    mapped_expect(&f, base);
+    for (int k = 0; k < 16; k++) {
+        g_assert_cmphex(qtest_readq(f.qts, base + 256 * k), ==, PATTERN + k);
+    }
+    fixture_stop(&f);
+}
+
+/*
+ * cxl-ep1's decoder 0 committed with reserved interleave ways decodes
+ * nothing, nor does its decoder 1 after it, whose DPAs would follow
+ * decoder 0's: reads all ones, writes dropped, and QEMU goes on (an
+ * access to decoder 1's range made it exit).  Committed 1-way again,
+ * decoder 0 is the device's memory as it was.
+ */
+static void test_device_reserved_ways(void)
+{
+    static const unsigned bad_iw[] = { 5, 6, 7, 11, 12, 13, 14, 15 };
+    static const uint64_t offs[] = { EP_SIZE + PATTERN_OFFSET, PATTERN_OFFSET };
+    Fixture f;
+    uint64_t base, ep;
+    int dev;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    dev = host_decode(&f, 0);
+    ep = cxl_fm_bar(&f.h, dev, 0);
+    qtest_writeq(f.qts, base + PATTERN_OFFSET, PATTERN);
+    /* The host bridges and the switch send it twice its size */
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), base,
+                   2 * EP_SIZE, 0, true);
+    }
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0),
+               base, 2 * EP_SIZE, 0, true);
+    for (int i = 0; i < ARRAY_SIZE(bad_iw); i++) {
+        hdm_commit_ig(f.qts, ep, 0, base, EP_SIZE, bad_iw[i], IG_256, 0,
+                      true);
+        hdm_commit_n(f.qts, ep, 1, base + EP_SIZE, EP_SIZE, 0, true);
+        for (int j = 0; j < ARRAY_SIZE(offs); j++) {
+            g_assert_cmphex(qtest_readq(f.qts, base + offs[j]), ==,
+                            UINT64_MAX);
+            qtest_writeq(f.qts, base + offs[j], ~PATTERN);
+        }
+        g_assert_cmphex(file_at(&f, PATTERN_OFFSET), ==, PATTERN);
+    }
+    hdm_commit(f.qts, ep, base, EP_SIZE, 0, true);
+    g_assert_cmphex(qtest_readq(f.qts, base + PATTERN_OFFSET), ==, PATTERN);
+    fixture_stop(&f);
+}
+
+/*
+ * The DPA of offset @off of a device decoder of @ways ways of @gran byte
+ * granules (CXL r3.1 8.2.4.20.13): the device takes every granule sent
+ * to it, granule g to DPA granule g / @ways, bytes within it as they are
+ */
+static uint64_t device_dpa(uint64_t off, unsigned ways, uint64_t gran)
+{
+    return off / gran / ways * gran + off % gran;
+}
+
+/*
+ * cxl-ep1's decoder committed with the interleave ways only devices
+ * take, 3, 6, 12 and 16, the host bridge and the switch 1-way: each
+ * granule reaches the DPA the spec gives, a granule of the same set at
+ * another position reads the same, the last bytes too.  16 ways of
+ * 4 KiB granules are the window's interleave map, page by page.
+ */
+static void test_device_ways(void)
+{
+    static const struct {
+        unsigned iw, ways, ig;
+    } sets[] = {
+        { 8, 3, IG_256 }, { 9, 6, 1 }, { 10, 12, IG_256 }, { 4, 16, IG_256 },
+        { 8, 3, IG_4K }, { 4, 16, IG_4K },
+    };
+    Fixture f;
+    uint64_t base, ep;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    ep = cxl_fm_bar(&f.h, host_decode(&f, 0), 0);
+    for (int i = 0; i < ARRAY_SIZE(sets); i++) {
+        unsigned ways = sets[i].ways;
+        uint64_t gran = 256 << sets[i].ig, last = EP_SIZE - 8;
+
+        hdm_commit_ig(f.qts, ep, 0, base, EP_SIZE, sets[i].iw, sets[i].ig, 0,
+                      true);
+        if (ways == 16 && gran == 4096) {
+            g_assert_true(flat_iommu_at(f.qts, base));
+        }
+        /* Set k: its granule at position k % ways, then the next one */
+        for (uint64_t k = 0; k < 8; k++) {
+            uint64_t off = (ways * k + k % ways) * gran + 8 * k;
+            uint64_t other = (ways * k + (k + 1) % ways) * gran + 8 * k;
+            uint64_t val = PATTERN + 16 * i + k;
+
+            qtest_writeq(f.qts, base + off, val);
+            g_assert_cmphex(file_at(&f, device_dpa(off, ways, gran)), ==,
+                            val);
+            g_assert_cmphex(qtest_readq(f.qts, base + off), ==, val);
+            g_assert_cmphex(qtest_readq(f.qts, base + other), ==, val);
+        }
+        qtest_writeq(f.qts, base + last, ~(PATTERN + i));
+        g_assert_cmphex(file_at(&f, device_dpa(last, ways, gran)), ==,
+                        ~(PATTERN + i));
+    }
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -753,6 +915,14 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages/mmio-agrees",
                    test_pages_mmio_agrees);
     qtest_add_func("/cxl-vcs-switch/direct-map/dc-extents", test_dc_extents);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/ways/host-bridge",
+                        GUINT_TO_POINTER(false), test_port_ways);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/ways/switch",
+                        GUINT_TO_POINTER(true), test_port_ways);
+    qtest_add_func("/cxl-vcs-switch/direct-map/ways/device-reserved",
+                   test_device_reserved_ways);
+    qtest_add_func("/cxl-vcs-switch/direct-map/ways/device",
+                   test_device_ways);
     return g_test_run();
 }
 
