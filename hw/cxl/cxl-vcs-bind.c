@@ -159,12 +159,12 @@ static void cxl_vcs_attach(CXLVCSSwitch *s)
         error_setg(&err, "vPPB %u of VCS %u is gone", b->vppb, b->vcs);
         goto fail;
     }
-    if (!cxl_vcs_fabric_realize_device(s, port, ld, &err)) {
-        goto fail;
+    if (p->sub) {
+        b->function = cxl_vcs_subswitch_attach(s, port, dsp, &err);
+    } else if (cxl_vcs_fabric_realize_device(s, port, ld, &err)) {
+        b->function = cxl_vcs_function_add(cxl_vcs_port_target(p, ld),
+            pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)), &err);
     }
-    b->function = cxl_vcs_function_add(cxl_vcs_port_target(p, ld),
-                                       pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)),
-                                       &err);
     if (!b->function) {
         goto fail;
     }
@@ -259,11 +259,12 @@ CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
         return CXL_MBOX_INVALID_INPUT;
     }
     p = &s->ports[port];
-    if (!p->dev || (ld_id == CXL_VCS_LD_ID_NONE) == cxl_vcs_port_is_mld(p)) {
+    if (!cxl_vcs_port_present(p) ||
+        (ld_id == CXL_VCS_LD_ID_NONE) == cxl_vcs_port_is_mld(p)) {
         return CXL_MBOX_INVALID_INPUT;
     }
     ld = cxl_vcs_port_is_mld(p) ? ld_id : 0;
-    if (!cxl_vcs_port_target(p, ld)) {
+    if (!p->sub && !cxl_vcs_port_target(p, ld)) {
         return CXL_MBOX_INVALID_INPUT;
     }
     bound_port = cxl_vcs_vppb_binding(s, vcs, vppb, &bound_ld);
@@ -375,6 +376,9 @@ static void cxl_vcs_device_unrealize(DeviceListener *listener,
             }
             trace_cxl_vcs_released(cxl_vcs_id(s), i, ld, b->vcs, b->vppb);
             b->function = NULL;
+            if (p->sub) {
+                cxl_vcs_subswitch_detached(s, i);
+            }
             cxl_vcs_release_binding(p, ld);
             if (unbinding) {
                 cxl_vcs_complete(s, CXL_MBOX_SUCCESS);
@@ -444,12 +448,14 @@ void cxl_vcs_bind_machine_done(CXLVCSSwitch *s, Error **errp)
             return;
         }
     }
+    cxl_vcs_subswitch_machine_done(s, errp);
 }
 
 static bool cxl_vcs_hide_device(DeviceListener *listener,
                                 const QDict *opts, bool from_json,
                                 Error **errp)
 {
+    ERRP_GUARD();
     CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
     const char *driver = qdict_get_try_str(opts, "driver");
     const char *vcs = qdict_get_try_str(opts, "vcs");
@@ -458,6 +464,9 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
     CXLVCSPhysPort *p;
     uint64_t dsppb;
 
+    if (cxl_vcs_subswitch_hide(s, opts, from_json, errp) || *errp) {
+        return !*errp;
+    }
     if (!driver || !vcs ||
         object_resolve_path_type(vcs, TYPE_CXL_VCS_SWITCH, NULL) !=
         OBJECT(s)) {
@@ -484,7 +493,7 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
         return false;
     }
     p = &s->ports[dsppb];
-    if (p->dev) {
+    if (cxl_vcs_port_present(p)) {
         error_setg(errp, "%s '%s': dsppb %" PRIu64 " of cxl-vcs-switch '%s' "
                    "is already used by '%s'", driver, id, dsppb,
                    cxl_vcs_id(s), cxl_vcs_device_id(p) ?: "");
@@ -525,6 +534,7 @@ void cxl_vcs_bind_cleanup(CXLVCSSwitch *s)
         if (s->ports[i].dev) {
             object_unref(OBJECT(s->ports[i].dev));
         }
+        cxl_vcs_subswitch_free(s->ports[i].sub);
         g_free(s->ports[i].pending_id);
     }
 }
