@@ -27,7 +27,7 @@ TARGETS := x86_64 aarch64
 # qtests we build and run: upstream's cxl-test as a regression guard,
 # then the project's own.
 QTESTS := cxl-test cxl-vcs-switch-test cxl-vcs-fmapi-test cxl-vcs-mld-test \
-	cxl-direct-map-test \
+	cxl-direct-map-test cxl-vcs-subswitch-test \
 	usb-cxl-mctp-test
 BINARIES := $(addprefix qemu-system-,$(TARGETS)) \
 	$(addprefix tests/qtest/,$(QTESTS))
