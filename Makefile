@@ -57,7 +57,7 @@ guest: setup
 	@mv $(GUEST).kernel-path.tmp $(GUEST).kernel-path
 	@build-aux/build-initramfs.sh $(GUEST) >/dev/null
 
-GUEST_SCENARIOS := a b c d e f g h i
+GUEST_SCENARIOS := a b c d e f g h i j
 check-guest: build guest
 	@/usr/bin/python3 build-aux/guest.py $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
 		$(GUEST)/initramfs.cpio.gz $(GUEST_SCENARIOS)
