@@ -27,7 +27,7 @@ TARGETS := x86_64 aarch64
 # qtests we build and run: upstream's cxl-test as a regression guard,
 # then the project's own.
 QTESTS := cxl-test cxl-vcs-switch-test cxl-vcs-fmapi-test cxl-vcs-mld-test \
-	cxl-direct-map-test cxl-vcs-remote-test \
+	cxl-direct-map-test cxl-vcs-remote-test cxl-vcs-subswitch-test \
 	usb-cxl-mctp-test
 BINARIES := $(addprefix qemu-system-,$(TARGETS)) \
 	$(addprefix tests/qtest/,$(QTESTS))
@@ -57,7 +57,7 @@ guest: setup
 	@mv $(GUEST).kernel-path.tmp $(GUEST).kernel-path
 	@build-aux/build-initramfs.sh $(GUEST) >/dev/null
 
-GUEST_SCENARIOS := a b c d e f g h i k
+GUEST_SCENARIOS := a b c d e f g h i j k
 check-guest: build guest
 	@/usr/bin/python3 build-aux/guest.py $(QBUILD) "$$(cat $(GUEST).kernel-path)" \
 		$(GUEST)/initramfs.cpio.gz $(GUEST_SCENARIOS)

@@ -7,15 +7,15 @@ for the directory of the (sparse) backing files."""
 
 import os
 
-ARGS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                         os.pardir, "tests", "data", "cxl",
-                         "seed-topology.args")
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        os.pardir, "tests", "data", "cxl")
 
 
-def seed_args(workdir):
-    """The seed topology as QEMU arguments, backing files in @workdir"""
+def seed_args(workdir, name="seed-topology.args"):
+    """The seed topology as QEMU arguments, backing files in @workdir;
+    or the options of another file of tests/data/cxl, @name"""
     args = []
-    with open(ARGS_FILE, encoding="utf-8") as f:
+    with open(os.path.join(DATA_DIR, name), encoding="utf-8") as f:
         for line in f:
             line = line.strip()
             if line.endswith("\\"):

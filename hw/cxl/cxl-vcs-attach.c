@@ -38,12 +38,12 @@ bool cxl_vcs_attach(CXLVCSSwitch *s, unsigned port, unsigned ld,
         error_setg(errp, "vPPB %u of VCS %u is gone", b->vppb, b->vcs);
         return false;
     }
-    if (!cxl_vcs_fabric_realize_device(s, port, ld, errp)) {
-        return false;
+    if (p->sub) {
+        b->function = cxl_vcs_subswitch_attach(s, port, dsp, errp);
+    } else if (cxl_vcs_fabric_realize_device(s, port, ld, errp)) {
+        b->function = cxl_vcs_function_add(cxl_vcs_port_target(p, ld),
+            pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)), errp);
     }
-    b->function = cxl_vcs_function_add(cxl_vcs_port_target(p, ld),
-                                       pci_bridge_get_sec_bus(PCI_BRIDGE(dsp)),
-                                       errp);
     if (!b->function) {
         return false;
     }
@@ -242,6 +242,9 @@ static void cxl_vcs_function_unrealize(DeviceListener *listener,
             }
             trace_cxl_vcs_released(cxl_vcs_id(s), i, ld, b->vcs, b->vppb);
             b->function = NULL;
+            if (p->sub) {
+                cxl_vcs_subswitch_detached(s, i);
+            }
             s->released(s, i, ld);
         }
     }

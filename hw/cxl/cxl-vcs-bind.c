@@ -212,11 +212,12 @@ CXLRetCode cxl_vcs_bind(CXLVCSSwitch *s, CXLCCI *cci, unsigned vcs,
         return CXL_MBOX_INVALID_INPUT;
     }
     p = &s->ports[port];
-    if (!p->dev || (ld_id == CXL_VCS_LD_ID_NONE) == cxl_vcs_port_is_mld(p)) {
+    if (!cxl_vcs_port_present(p) ||
+        (ld_id == CXL_VCS_LD_ID_NONE) == cxl_vcs_port_is_mld(p)) {
         return CXL_MBOX_INVALID_INPUT;
     }
     ld = cxl_vcs_port_is_mld(p) ? ld_id : 0;
-    if (!cxl_vcs_port_target(p, ld)) {
+    if (!p->sub && !cxl_vcs_port_target(p, ld)) {
         return CXL_MBOX_INVALID_INPUT;
     }
     bound_port = cxl_vcs_vppb_binding(s, vcs, vppb, &bound_ld);

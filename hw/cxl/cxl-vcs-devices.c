@@ -80,12 +80,14 @@ void cxl_vcs_devices_machine_done(CXLVCSSwitch *s, Error **errp)
             return;
         }
     }
+    cxl_vcs_subswitch_machine_done(s, errp);
 }
 
 static bool cxl_vcs_hide_device(DeviceListener *listener,
                                 const QDict *opts, bool from_json,
                                 Error **errp)
 {
+    ERRP_GUARD();
     CXLVCSSwitch *s = container_of(listener, CXLVCSSwitch, listener);
     const char *driver = qdict_get_try_str(opts, "driver");
     const char *vcs = qdict_get_try_str(opts, "vcs");
@@ -94,6 +96,9 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
     CXLVCSPhysPort *p;
     uint64_t dsppb;
 
+    if (cxl_vcs_subswitch_hide(s, opts, from_json, errp) || *errp) {
+        return !*errp;
+    }
     if (!driver || !vcs ||
         object_resolve_path_type(vcs, TYPE_CXL_VCS_SWITCH, NULL) !=
         OBJECT(s)) {
@@ -120,7 +125,7 @@ static bool cxl_vcs_hide_device(DeviceListener *listener,
         return false;
     }
     p = &s->ports[dsppb];
-    if (p->dev) {
+    if (cxl_vcs_port_present(p)) {
         error_setg(errp, "%s '%s': dsppb %" PRIu64 " of cxl-vcs-switch '%s' "
                    "is already used by '%s'", driver, id, dsppb,
                    cxl_vcs_id(s), cxl_vcs_device_id(p) ?: "");
@@ -163,6 +168,7 @@ void cxl_vcs_devices_cleanup(CXLVCSSwitch *s)
         if (s->ports[i].dev) {
             object_unref(OBJECT(s->ports[i].dev));
         }
+        cxl_vcs_subswitch_free(s->ports[i].sub);
         g_free(s->ports[i].pending_id);
     }
 }

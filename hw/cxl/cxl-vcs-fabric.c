@@ -176,7 +176,7 @@ void cxl_vcs_fabric_update_link(CXLVCSSwitch *s, unsigned port)
         return;
     }
     lnksta = p->ppb->config + p->ppb->exp.exp_cap + PCI_EXP_LNKSTA;
-    if (p->dev && !p->perst) {
+    if (cxl_vcs_port_present(p) && !p->perst) {
         pci_word_test_and_set_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);
     } else {
         pci_word_test_and_clear_mask(lnksta, PCI_EXP_LNKSTA_DLLLA);

@@ -66,7 +66,7 @@ static void cxl_vcs_switch_info(CXLCCI *cci, CXLSwitchInfo *info)
     info->num_vcss = s->num_usp;
     info->hdm_decoders = CXL_HDM_DECODER_COUNT;
     for (unsigned i = 0; i < s->num_dsp; i++) {
-        if (s->ports[i].dev) {
+        if (cxl_vcs_port_present(&s->ports[i])) {
             info->active_ports[i / 8] |= 1 << (i % 8);
         }
         info->bound_vppbs += cxl_vcs_port_bound(&s->ports[i]);
@@ -111,7 +111,7 @@ static bool cxl_vcs_switch_port(CXLCCI *cci, uint8_t port, CXLSwitchPort *st)
 /*
  * Tunnel Management Command (5300h) to the device on a physical
  * downstream port, bound or not: its FM-owned LD CCI (DCD management
- * among others).
+ * among others); to a switch there, while it is bound: its own CCI.
  */
 static CXLCCI *cxl_vcs_tunnel_target(CXLCCI *cci, uint8_t port,
                                      uint8_t target_type)

@@ -103,6 +103,33 @@ static void cxl_vcs_dc_info(CxlVcsPhysPortInfo *info, CXLType3Dev *ct3d)
     }
 }
 
+/* The downstream ports of the switch @sub, and what is below each */
+static void cxl_vcs_switch_ports_info(CxlVcsPhysPortInfo *info,
+                                      CXLVCSSubSwitch *sub)
+{
+    CxlVcsSwitchPortInfoList **tail = &info->switch_ports;
+    const char *usp = cxl_vcs_subswitch_id(sub);
+    CXLVCSMember *m, *below;
+
+    info->has_switch_ports = true;
+    QTAILQ_FOREACH(m, &sub->members, next) {
+        CxlVcsSwitchPortInfo *port;
+
+        if (!m->bus || strcmp(m->bus, usp)) {
+            continue;
+        }
+        port = g_new0(CxlVcsSwitchPortInfo, 1);
+        port->port = m->port;
+        port->id = g_strdup(m->id);
+        QTAILQ_FOREACH(below, &sub->members, next) {
+            if (m->id && below->bus && !strcmp(below->bus, m->id)) {
+                port->device = g_strdup(below->id);
+            }
+        }
+        QAPI_LIST_APPEND(tail, port);
+    }
+}
+
 static CxlVcsPhysPortInfo *cxl_vcs_port_info(CXLVCSSwitch *s, unsigned i)
 {
     CxlVcsPhysPortInfo *info = g_new0(CxlVcsPhysPortInfo, 1);
@@ -112,20 +139,25 @@ static CxlVcsPhysPortInfo *cxl_vcs_port_info(CXLVCSSwitch *s, unsigned i)
     CXLVCSBindState state = CXL_VCS_UNBOUND;
 
     info->phys_port = i;
-    info->present = ct3d != NULL;
+    info->present = cxl_vcs_port_present(p);
     info->device = g_strdup(cxl_vcs_device_id(p));
-    if (!ct3d) {
+    if (!info->present) {
         info->state = CXL_VCS_BINDING_STATE_UNBOUND;
         return info;
     }
-    info->has_capacity = true;
-    info->capacity = cxl_vcs_capacity(ct3d);
-    if (ct3d->dc.num_regions) {
+    if (p->sub) {
+        cxl_vcs_switch_ports_info(info, p->sub);
+    } else {
+        info->has_capacity = true;
+        info->capacity = cxl_vcs_capacity(ct3d);
+    }
+    if (ct3d && ct3d->dc.num_regions) {
         cxl_vcs_dc_info(info, ct3d);
     }
     if (!cxl_vcs_port_is_mld(p)) {
         info->has_realized = true;
-        info->realized = p->dev->realized;
+        /* A switch exists while it is bound */
+        info->realized = ct3d ? p->dev->realized : p->ld[0].function != NULL;
         state = p->ld[0].state;
         if (state != CXL_VCS_UNBOUND) {
             info->has_vcs_id = info->has_vppb = true;
@@ -204,6 +236,15 @@ static void cxl_vcs_hmp_ld(Monitor *mon, CxlVcsLdInfo *ld)
     monitor_printf(mon, "      %-21s %-20s %-9s %s\n", name, state, vcs, vppb);
 }
 
+/* A downstream port of a switch on a physical port, below the port's line */
+static void cxl_vcs_hmp_switch_port(Monitor *mon, CxlVcsSwitchPortInfo *sp)
+{
+    g_autofree char *name = g_strdup_printf("switch port %u", sp->port);
+
+    monitor_printf(mon, "      %-21s %-20s %s\n", name, sp->id ?: "(no id)",
+                   sp->device ?: "-");
+}
+
 void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
 {
     g_autoptr(CxlVcsSwitchInfoList) list = qmp_query_cxl_vcs(NULL);
@@ -265,6 +306,10 @@ void hmp_info_cxl_vcs(Monitor *mon, const QDict *qdict)
                            state, vcs, vppb);
             for (CxlVcsLdInfoList *ld = port->lds; ld; ld = ld->next) {
                 cxl_vcs_hmp_ld(mon, ld->value);
+            }
+            for (CxlVcsSwitchPortInfoList *sp = port->switch_ports; sp;
+                 sp = sp->next) {
+                cxl_vcs_hmp_switch_port(mon, sp->value);
             }
         }
     }

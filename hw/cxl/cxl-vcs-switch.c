@@ -51,6 +51,9 @@ CXLVCSSwitch *cxl_vcs_from_cci(CXLCCI *cci)
 
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p)
 {
+    if (p->sub) {
+        return cxl_vcs_subswitch_id(p->sub);
+    }
     return p->dev ? p->dev->id ?: p->pending_id : NULL;
 }
 
@@ -59,10 +62,14 @@ CXLCCI *cxl_vcs_port_cci(CXLVCSSwitch *s, unsigned port)
     CXLVCSPhysPort *p = port < s->num_dsp ? &s->ports[port] : NULL;
 
     /* A device held in reset does not answer */
-    if (!p || !p->dev || p->perst) {
+    if (!p || p->perst) {
         return NULL;
     }
-    return &CXL_TYPE3(p->dev)->vdm_fm_owned_ld_mctp_cci;
+    /* A switch, while it is bound: only then does it exist */
+    if (p->sub) {
+        return cxl_vcs_subswitch_cci(p->sub);
+    }
+    return p->dev ? &CXL_TYPE3(p->dev)->vdm_fm_owned_ld_mctp_cci : NULL;
 }
 
 bool cxl_vcs_port_is_mld(CXLVCSPhysPort *p)
@@ -218,6 +225,7 @@ PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port)
 #define CXL_PORT_CONFIG_UNBIND_IN_PROGRESS 0x2
 #define CXL_PORT_CONFIG_DSP 0x3
 #define CXL_PORT_CONFIG_USP 0x4
+#define CXL_PORT_DEVICE_HBR_SWITCH 0x3
 #define CXL_PORT_DEVICE_T3_SLD 0x4
 #define CXL_PORT_DEVICE_T3_MLD 0x5
 #define CXL_PORT_MODE_68B_VH 0x2
@@ -252,9 +260,10 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st)
         st->config_state = config[s->cmd.port == port ?
                                   p->ld[s->cmd.ld].state : CXL_VCS_UNBOUND];
         st->cxl_versions = CXL_PORT_CXL_VERSIONS;
-        if (p->dev) {
+        if (cxl_vcs_port_present(p)) {
             st->connected_cxl_version = CXL_PORT_MODE_68B_VH;
-            st->connected_device_type = mld ? CXL_PORT_DEVICE_T3_MLD :
+            st->connected_device_type = p->sub ? CXL_PORT_DEVICE_HBR_SWITCH :
+                                        mld ? CXL_PORT_DEVICE_T3_MLD :
                                               CXL_PORT_DEVICE_T3_SLD;
             st->supported_ld_count = mld ? cxl_vcs_port_lds(p) : 0;
             st->link_state |= CXL_PORT_LINK_PRSNT;
@@ -263,16 +272,18 @@ bool cxl_vcs_port_state(CXLVCSSwitch *s, unsigned port, CXLSwitchPort *st)
         st->ppb = p->ld[0].function && !mld ?
             cxl_vcs_vppb_port(s, p->ld[0].vcs, p->ld[0].vppb) : p->ppb;
         st->link_up = st->ppb && cxl_vcs_link_active(st->ppb);
-        if (st->link_up && (mld || !p->dev->realized)) {
+        /* (Unbound, a switch does not exist) */
+        if (st->link_up && (p->sub ? !p->ld[0].function :
+                            mld || !p->dev->realized)) {
             /* Trained as the device would train: what both support */
-            CXLType3Dev *ct3d = CXL_TYPE3(p->dev);
             uint32_t lnkcap = st->ppb->config_read(st->ppb,
                 st->ppb->exp.exp_cap + PCI_EXP_LNKCAP, 4);
+            unsigned width = p->sub ? p->sub->width : CXL_TYPE3(p->dev)->width;
+            unsigned speed = p->sub ? p->sub->speed : CXL_TYPE3(p->dev)->speed;
 
-            st->negotiated_width = MIN(ct3d->width,
+            st->negotiated_width = MIN(width,
                                        (lnkcap & PCI_EXP_LNKCAP_MLW) >> 4);
-            st->current_speed = MIN(ct3d->speed,
-                                    lnkcap & PCI_EXP_LNKCAP_SLS);
+            st->current_speed = MIN(speed, lnkcap & PCI_EXP_LNKCAP_SLS);
         }
         if (p->perst) {
             st->link_state |= CXL_PORT_LINK_PERST;
@@ -312,16 +323,22 @@ bool cxl_vcs_usp_realize(CXLUpstreamPort *usp, Error **errp)
     const char *id = DEVICE(usp)->id ?: "";
 
     if (!s) {
-        if (usp->usppb != CXL_VCS_PPB_UNSET) {
-            error_setg(errp, "cxl-upstream '%s': usppb=%u needs vcs=",
-                       id, usp->usppb);
+        bool vcs_usp = usp->usppb != CXL_VCS_PPB_UNSET;
+        uint32_t ppb = vcs_usp ? usp->usppb : usp->dsppb;
+
+        if (ppb != CXL_VCS_PPB_UNSET) {
+            error_setg(errp, "cxl-upstream '%s': %s=%u needs vcs=", id,
+                       vcs_usp ? "usppb" : "dsppb", ppb);
             return false;
         }
         return true;
     }
+    /* (With dsppb=, the switch's DeviceListener keeps it) */
     if (usp->usppb == CXL_VCS_PPB_UNSET) {
-        error_setg(errp, "cxl-upstream '%s': vcs=%s needs usppb= (0-%u)",
-                   id, cxl_vcs_id(s), s->num_usp - 1);
+        error_setg(errp, "cxl-upstream '%s': vcs=%s needs usppb= (a VCS's "
+                   "upstream port, 0-%u) or dsppb= (a switch on a physical "
+                   "downstream port, 0-%u)", id, cxl_vcs_id(s),
+                   s->num_usp - 1, s->num_dsp - 1);
         return false;
     }
     if (usp->usppb >= s->num_usp) {
@@ -676,7 +693,7 @@ static bool cxl_vcs_switch_can_be_deleted(UserCreatable *uc)
         }
     }
     for (unsigned i = 0; i < s->num_dsp; i++) {
-        if (s->ports[i].dev) {
+        if (cxl_vcs_port_present(&s->ports[i])) {
             return false;
         }
     }

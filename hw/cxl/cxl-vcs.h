@@ -10,6 +10,8 @@
  *   cxl-vcs-fabric.c    the physical ports' PPBs, where devices live
  *   cxl-vcs-function.c  the function through which a host reaches a
  *                       device bound to it
+ *   cxl-vcs-subswitch.c a switch on a physical port, created anew by
+ *                       each bind
  *   cxl-vcs-events.c    event records and the switch's event logs
  *   cxl-vcs-fmapi.c     the FM-API command set and its CCIs
  *   cxl-vcs-qmp.c       query-cxl-vcs and info cxl-vcs
@@ -20,8 +22,8 @@
  *   cxl-vcs-state.c     a device's state, as it moves between them
  *
  * Calls go one way: fmapi -> bind -> (attach | fm-link -> link) ->
- * (fabric, function, events) -> switch; what a host process does is
- * reported back to bind through cxl_vcs_bind_attached(),
+ * (subswitch, fabric, function, events) -> switch; what a host process
+ * does is reported back to bind through cxl_vcs_bind_attached(),
  * cxl_vcs_bind_released() and cxl_vcs_bind_refused().  In a host
  * process: link -> host-link -> attach.  fmapi and qmp also query the
  * switch.
@@ -91,6 +93,46 @@ typedef struct CXLVCSBinding {
 } CXLVCSBinding;
 
 /*
+ * A device of a switch on a physical port, as -device gave it: its
+ * cxl-upstream port, the cxl-downstream ports plugged into that, the
+ * devices plugged into those, and so on
+ */
+typedef struct CXLVCSMember {
+    QDict *opts;
+    bool from_json;
+    const char *id;         /* in @opts; NULL if it has none */
+    const char *bus;        /* in @opts: the member it is plugged into */
+    ObjectClass *oc;
+    int port;               /* a PCIe port's port=, else -1 */
+    uint8_t chassis;        /* a slot's */
+    uint16_t slot;
+    QTAILQ_ENTRY(CXLVCSMember) next;
+} CXLVCSMember;
+
+/*
+ * A switch connected to a physical port: the options of its members, its
+ * cxl-upstream first, from which a bind creates it below the vPPB
+ */
+typedef struct CXLVCSSubSwitch {
+    QTAILQ_HEAD(, CXLVCSMember) members;
+    PCIExpLinkSpeed speed;  /* what its cxl-upstream's link supports */
+    PCIExpLinkWidth width;
+    CXLCCI cci;             /* its FM-owned CCI, while it is bound */
+} CXLVCSSubSwitch;
+
+/* The id of the cxl-upstream port of @sub */
+static inline const char *cxl_vcs_subswitch_id(CXLVCSSubSwitch *sub)
+{
+    return QTAILQ_FIRST(&sub->members)->id;
+}
+
+/* Its FM-owned CCI, which Tunnel Management reaches; NULL while unbound */
+static inline CXLCCI *cxl_vcs_subswitch_cci(CXLVCSSubSwitch *sub)
+{
+    return sub->cci.initialized ? &sub->cci : NULL;
+}
+
+/*
  * A physical downstream PPB, number n being s->ports[n].  The device
  * connected to it is given on the command line with vcs= and dsppb=.  It
  * exists from then on, prepared (its state set up) but seen by no host;
@@ -99,6 +141,7 @@ typedef struct CXLVCSBinding {
  */
 typedef struct CXLVCSPhysPort {
     DeviceState *dev;       /* the device connected, or NULL */
+    CXLVCSSubSwitch *sub;   /* or a switch, or NULL */
     char *pending_id;       /* its id, until it joins QOM at machine done */
     PCIDevice *ppb;         /* the port's PPB, once the machine is ready */
     PCIBus *ld_bus;         /* where an MLD's LDs are realized, once one is */
@@ -217,7 +260,13 @@ int cxl_vcs_vppb_binding(CXLVCSSwitch *s, unsigned vcs, unsigned vppb,
                          unsigned *ld);
 /* The PCI function that stands for physical port @port's PPB, or NULL */
 PCIDevice *cxl_vcs_ppb(CXLVCSSwitch *s, unsigned port);
+/* The id of what is connected: a device, or a switch's cxl-upstream */
 const char *cxl_vcs_device_id(CXLVCSPhysPort *p);
+/* Something is connected to @p: a device or a switch */
+static inline bool cxl_vcs_port_present(CXLVCSPhysPort *p)
+{
+    return p->dev || p->sub;
+}
 /* The device connected is a multi-logical device */
 bool cxl_vcs_port_is_mld(CXLVCSPhysPort *p);
 /* How many bindings the port's device can have: its LDs, or 1 */
@@ -397,6 +446,30 @@ bool cxl_vcs_fabric_realize_device(CXLVCSSwitch *s, unsigned port,
 /* cxl-vcs-function.c: the host's function of a bound device */
 PCIDevice *cxl_vcs_function_add(PCIDevice *target, PCIBus *bus,
                                 Error **errp);
+
+/* cxl-vcs-subswitch.c: a switch on a physical port */
+/*
+ * Keep @opts if they are a switch on a physical port of @s or a device
+ * of one, and return true; false for any other device, with @errp set
+ * if it cannot be added
+ */
+bool cxl_vcs_subswitch_hide(CXLVCSSwitch *s, const QDict *opts,
+                            bool from_json, Error **errp);
+/*
+ * The machine is ready: check that the devices of each switch on a port
+ * can be created together, and with every other device
+ */
+bool cxl_vcs_subswitch_machine_done(CXLVCSSwitch *s, Error **errp);
+/*
+ * Create the switch on @port below @dsp, the cxl-downstream port of a
+ * vPPB, and hot-add it: its upstream port, or NULL
+ */
+PCIDevice *cxl_vcs_subswitch_attach(CXLVCSSwitch *s, unsigned port,
+                                    PCIDevice *dsp, Error **errp);
+/* The switch on @port left its host: its upstream port is unrealized */
+void cxl_vcs_subswitch_detached(CXLVCSSwitch *s, unsigned port);
+/* Forget the switch @sub (NULL: none) */
+void cxl_vcs_subswitch_free(CXLVCSSubSwitch *sub);
 
 /* cxl-vcs-events.c: event records */
 /*

@@ -29,144 +29,6 @@
 #define PATTERN_OFFSET 0x1000
 #define PATTERN 0x0123456789abcdefULL
 
-/* CXL.cache/mem registers follow the first 4 KiB of a component block */
-#define CACHE_MEM 0x1000
-#define CXL_CAP_ID_HDM 5
-/* HDM Decoder Capability: global control, then 32 bytes per decoder */
-#define HDM_GLOBAL_CTRL 0x4
-#define HDM_GLOBAL_ENABLE 0x2
-#define HDM_DECODER(n) (0x10 + (n) * 0x20)
-#define HDM_CTRL 0x10
-#define HDM_CTRL_COMMIT (1 << 9)
-#define HDM_CTRL_COMMITTED (1 << 10)
-
-/* An HMP command's output lines */
-static gchar **hmp_lines(QTestState *qts, const char *cmd)
-{
-    g_autofree char *out = qtest_hmp(qts, "%s", cmd);
-
-    return g_strsplit(out, "\n", -1);
-}
-
-/* Start of the @nth memory region named @name in the memory tree */
-static uint64_t mtree_start(QTestState *qts, const char *name, int nth)
-{
-    g_auto(GStrv) lines = hmp_lines(qts, "info mtree");
-    g_autofree char *suffix = g_strdup_printf("): %s", name);
-
-    for (char **l = lines; *l; l++) {
-        if (g_str_has_suffix(g_strstrip(*l), suffix) && nth-- == 0) {
-            return g_ascii_strtoull(*l, NULL, 16);
-        }
-    }
-    g_assert_not_reached();
-}
-
-/*
- * Whether the line of the machine's flattened memory view that holds
- * @addr says @what: "ram)" for RAM, "): NAME" for the region NAME
- */
-static bool flat_at(QTestState *qts, uint64_t addr, const char *what)
-{
-    g_auto(GStrv) lines = hmp_lines(qts, "info mtree -f");
-    bool in_memory = false;
-
-    for (char **l = lines; *l; l++) {
-        uint64_t start, end;
-        char *dash;
-
-        if (g_str_has_prefix(*l, "FlatView") ||
-            g_str_has_prefix(*l, " AS \"")) {
-            in_memory = in_memory || strstr(*l, "AS \"memory\"");
-            continue;
-        }
-        dash = strchr(*l, '-');
-        if (!in_memory || !dash) {
-            continue;
-        }
-        start = g_ascii_strtoull(*l, NULL, 16);
-        end = g_ascii_strtoull(dash + 1, NULL, 16);
-        if (addr >= start && addr <= end) {
-            return strstr(*l, what) != NULL;
-        }
-    }
-    return false;
-}
-
-/* RAM at @addr; the window's MMIO decode is "i/o" */
-static bool flat_ram_at(QTestState *qts, uint64_t addr)
-{
-    return flat_at(qts, addr, "ram)");
-}
-
-/* The window's interleave map at @addr */
-static bool flat_iommu_at(QTestState *qts, uint64_t addr)
-{
-    return flat_at(qts, addr, "): cxl-interleave-map");
-}
-
-/* The window's MMIO decode at @addr */
-static bool flat_mmio_at(QTestState *qts, uint64_t addr)
-{
-    return flat_at(qts, addr, "(prio 0, i/o): cxl-fixed-memory-region");
-}
-
-/* The HDM Decoder Capability of the component registers at @regs */
-static uint64_t hdm_regs(QTestState *qts, uint64_t regs)
-{
-    uint64_t cm = regs + CACHE_MEM;
-    uint32_t hdr = qtest_readl(qts, cm);
-
-    for (unsigned i = 1; i <= hdr >> 24; i++) {
-        uint32_t cap = qtest_readl(qts, cm + 4 * i);
-
-        if ((cap & 0xffff) == CXL_CAP_ID_HDM) {
-            return cm + (cap >> 20);
-        }
-    }
-    g_assert_not_reached();
-}
-
-/* Interleave granules: 256 bytes, 4 KiB (encoded) */
-#define IG_256 0
-#define IG_4K 4
-
-/*
- * Commit (or uncommit) decoder @n: @base + @size, 2^@iw ways of
- * 256 << @ig byte granules to the ports in @targets, a byte each
- */
-static void hdm_commit_ig(QTestState *qts, uint64_t regs, int n,
-                          uint64_t base, uint64_t size, unsigned iw,
-                          unsigned ig, uint32_t targets, bool commit)
-{
-    uint64_t hdm = hdm_regs(qts, regs), d = hdm + HDM_DECODER(n);
-
-    qtest_writel(qts, hdm + HDM_GLOBAL_CTRL, HDM_GLOBAL_ENABLE);
-    qtest_writel(qts, d + 0x0, base);
-    qtest_writel(qts, d + 0x4, base >> 32);
-    qtest_writel(qts, d + 0x8, size);
-    qtest_writel(qts, d + 0xc, size >> 32);
-    qtest_writel(qts, d + 0x14, targets);
-    qtest_writel(qts, d + 0x18, 0);
-    qtest_writel(qts, d + HDM_CTRL,
-                 (commit ? HDM_CTRL_COMMIT : 0) | iw << 4 | ig);
-    g_assert_cmpint(!!(qtest_readl(qts, d + HDM_CTRL) & HDM_CTRL_COMMITTED),
-                    ==, commit);
-}
-
-/* ... 1-way, to @target */
-static void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
-                         uint64_t size, uint8_t target, bool commit)
-{
-    hdm_commit_ig(qts, regs, n, base, size, 0, IG_256, target, commit);
-}
-
-static void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
-                       uint64_t size, uint8_t target, bool commit)
-{
-    hdm_commit_n(qts, regs, 0, base, size, target, commit);
-}
-
 typedef struct Host {
     const char *usp;        /* the VCS's upstream port */
     const char *vppb;       /* vPPB 0 of the VCS */
@@ -206,19 +68,6 @@ static int host_decode(Fixture *f, uint8_t vcs)
                base, EP_SIZE, 0, true);
     hdm_commit(f->qts, cxl_fm_bar(&f->h, dev, 0), base, EP_SIZE, 0, true);
     return dev;
-}
-
-/* What the backing file @name holds at @offset */
-static uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
-{
-    g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    uint64_t val = 0;
-    int fd = open(path, O_RDONLY);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(pread(fd, &val, sizeof(val), offset), ==, sizeof(val));
-    close(fd);
-    return le64_to_cpu(val);
 }
 
 /* ... cxl-ep1's */
@@ -442,20 +291,7 @@ static void test_interleaved(void)
     start_interleaved(&f, IG_256, &base, dev);
     set_flat_expect(&f, base, false);
 
-    for (int k = 0; k < 8; k++) {
-        qtest_writeq(f.qts, base + 256 * k, PATTERN + k);
-        qtest_writeq(f.qts, base + 256 * k + 8, ~(PATTERN + k));
-    }
-    for (int k = 0; k < 8; k++) {
-        const char *file = k % 2 ? "t3_cxl2.raw" : "t3_cxl1.raw";
-
-        g_assert_cmphex(file_of(&f, file, 256 * (k / 2)), ==, PATTERN + k);
-        g_assert_cmphex(file_of(&f, file, 256 * (k / 2) + 8), ==,
-                        ~(PATTERN + k));
-        g_assert_cmphex(qtest_readq(f.qts, base + 256 * k), ==, PATTERN + k);
-        g_assert_cmphex(qtest_readq(f.qts, base + 256 * k + 8), ==,
-                        ~(PATTERN + k));
-    }
+    interleave_expect(&f, base, "t3_cxl1.raw", "t3_cxl2.raw", PATTERN);
 
     /* The last granule decoded was ep2's: it goes with ep2 */
     fm_unbind_start(&f, 0, 1, CXL_UNBIND_SURPRISE);

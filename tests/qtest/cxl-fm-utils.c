@@ -240,8 +240,11 @@ static void cxl_fm_enumerate_bus(CXLFMHost *h, int bus)
             start = QEMU_ALIGN_UP(h->mmio_next, CXL_FM_WINDOW_ALIGN);
             h->mmio_next = start;
             cxl_fm_enumerate_bus(h, sec);
-            if (cxl_fm_is_hotplug_slot(h, bdf)) {
+            /* An empty hot-plug slot keeps room for what is to come */
+            if (cxl_fm_is_hotplug_slot(h, bdf) &&
+                !cxl_fm_present(h, CXL_FM_BDF(sec, 0, 0))) {
                 h->mmio_next = MAX(h->mmio_next, start + CXL_FM_SLOT_WINDOW);
+                h->next_bus = MAX(h->next_bus, sec + 1 + h->slot_buses);
             }
             end = QEMU_ALIGN_UP(h->mmio_next, CXL_FM_WINDOW_ALIGN);
             if (end > start) {
@@ -272,15 +275,21 @@ int cxl_fm_secondary_bus(CXLFMHost *h, int bridge)
 
 int cxl_fm_enumerate_slot(CXLFMHost *h, int port)
 {
-    int bdf = CXL_FM_BDF(cxl_fm_secondary_bus(h, port), 0, 0);
+    int sec = cxl_fm_secondary_bus(h, port);
     uint64_t saved = h->mmio_next;
+    int saved_bus = h->next_bus;
 
-    g_assert_true(cxl_fm_present(h, bdf));
+    g_assert_true(cxl_fm_present(h, CXL_FM_BDF(sec, 0, 0)));
+    /* In the slot's window and, for a switch, its bus numbers */
     h->mmio_next = (uint64_t)(cxl_fm_cfg_read(h, port, PCI_MEMORY_BASE, 2) &
                               PCI_MEMORY_RANGE_MASK) << 16;
-    cxl_fm_assign_bars(h, bdf, 6);
+    h->next_bus = sec + 1;
+    cxl_fm_enumerate_bus(h, sec);
+    g_assert_cmpint(h->next_bus - 1, <=,
+                    cxl_fm_cfg_read(h, port, PCI_SUBORDINATE_BUS, 1));
     h->mmio_next = saved;
-    return bdf;
+    h->next_bus = saved_bus;
+    return CXL_FM_BDF(sec, 0, 0);
 }
 
 typedef struct CXLFMMatch {

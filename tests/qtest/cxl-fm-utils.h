@@ -22,6 +22,8 @@ typedef struct CXLFMHost {
     uint64_t mmio_next;
     uint64_t mmio_end;
     int next_bus;
+    /* Bus numbers an empty hot-plug slot keeps for a switch to come */
+    int slot_buses;
 } CXLFMHost;
 
 /* g_assert_cmpmem() that prints both sides when they differ */
@@ -44,7 +46,12 @@ void cxl_fm_cfg_write(CXLFMHost *h, int bdf, uint8_t off, uint32_t val,
  * a device to come), and enable memory decoding, as firmware would.
  */
 void cxl_fm_enumerate(CXLFMHost *h, int root_bus);
-/* Assign the BARs of the device that appeared below hot-plug slot @port */
+/*
+ * Enumerate what appeared below hot-plug slot @port, within the slot's
+ * window and bus numbers: a device's BARs, or a switch's bus numbers,
+ * BARs and windows and its devices'.  Returns the device (or the switch's
+ * upstream port) in the slot.
+ */
 int cxl_fm_enumerate_slot(CXLFMHost *h, int port);
 
 /* The @nth device (from 0) with this vendor and device id, or -1 */

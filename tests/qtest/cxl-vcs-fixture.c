@@ -16,7 +16,7 @@
 #include "cxl-vcs-fixture.h"
 
 /* Relative to the build directory, where tests run */
-#define SEED_TOPOLOGY "tests/data/cxl/seed-topology.args"
+#define TOPOLOGY_DIR "tests/data/cxl"
 
 bool is_arm(void)
 {
@@ -28,43 +28,53 @@ const char *machine_args(void)
     return is_arm() ? "-machine virt,cxl=on -cpu max" : "-machine q35,cxl=on";
 }
 
-GString *topology_args(const char *file, const char *dir)
+/* The options of tests/data/cxl/@name, one a line, "\" ending it */
+static GStrv topology_lines(const char *name)
 {
+    g_autofree char *path = g_build_filename(TOPOLOGY_DIR, name, NULL);
     g_autofree char *text = NULL;
-    g_auto(GStrv) parts = NULL;
-    GString *s = g_string_new("");
+    GStrv lines;
 
-    g_assert_true(g_file_get_contents(file, &text, NULL, NULL));
-    /* One option per line, "\\" ending it */
-    parts = g_strsplit(text, "\n", -1);
-    for (char **l = parts; *l; l++) {
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
         char *line = g_strstrip(*l);
 
         if (g_str_has_suffix(line, "\\")) {
             line[strlen(line) - 1] = 0;
         }
-        g_string_append_printf(s, " %s", g_strstrip(line));
+        g_strstrip(line);
     }
-    args_replace(s, "$DIR", dir, 0);
-    return s;
+    return lines;
+}
+
+char *topology_file(const char *name)
+{
+    g_auto(GStrv) lines = topology_lines(name);
+    GString *s = g_string_new(NULL);
+
+    for (char **l = lines; *l; l++) {
+        g_string_append_printf(s, " %s", *l);
+    }
+    return g_string_free(s, false);
 }
 
 GString *seed_args(const char *dir, const char *switch_args,
                    const char *extra)
 {
-    g_autoptr(GString) topology = topology_args(SEED_TOPOLOGY, dir);
+    g_autofree char *seed = topology_file("seed-topology.args");
     GString *s = g_string_new(machine_args());
     const char *sw;
     gssize at;
 
-    g_string_append(s, topology->str);
+    g_string_append(s, seed);
     sw = strstr(s->str, SEED_SWITCH);
     g_assert_nonnull(sw);
     at = sw - s->str;
     g_string_erase(s, at, strlen(SEED_SWITCH));
     g_string_insert(s, at, switch_args);
     g_string_append_printf(s, " %s", extra);
-    /* Extra options may put backing files in the directory too */
+    /* The backing files' directory, which extra options may use too */
     args_replace(s, "$DIR", dir, 0);
     return s;
 }
@@ -82,32 +92,47 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
-void fixture_start_in(Fixture *f, const char *dir, const char *switch_args,
-                      const char *extra)
+/* The fixture in @dir, its second host bridge's root bus at @root_bus1 */
+static void fixture_init(Fixture *f, const char *dir, const char *switch_args,
+                         const char *extra, int slot_buses, int root_bus1)
 {
     g_autoptr(GString) args = NULL;
+    g_autofree char *bus_nr = g_strdup_printf("bus_nr=%d,", root_bus1);
     int cci;
 
     g_assert_cmpint(sscanf(strstr(switch_args, "dsp-ppbs="), "dsp-ppbs=%u",
                            &f->num_dsp), ==, 1);
     f->dir = g_strdup(dir);
     args = seed_args(f->dir, switch_args, extra);
+    args_replace(args, "bus_nr=" stringify(ROOT_BUS1) ",", bus_nr, 1);
     f->qts = qtest_init(args->str);
     cxl_fm_host_init(&f->h, f->qts);
+    f->h.slot_buses = slot_buses;
     cxl_fm_enumerate(&f->h, ROOT_BUS0);
-    cxl_fm_enumerate(&f->h, ROOT_BUS1);
+    cxl_fm_enumerate(&f->h, root_bus1);
     cci = cxl_fm_find(&f->h, MBOX_CCI_VID, MBOX_CCI_DID, 0);
     g_assert_cmpint(cci, >=, 0);
     cxl_fm_mbox_init(&f->mb, &f->h, cci, 0);
 }
 
-void fixture_start(Fixture *f, const char *switch_args,
-                   const char *extra)
+void fixture_start_in(Fixture *f, const char *dir, const char *switch_args,
+                      const char *extra)
+{
+    fixture_init(f, dir, switch_args, extra, 0, ROOT_BUS1);
+}
+
+void fixture_start_buses(Fixture *f, const char *switch_args,
+                         const char *extra, int slot_buses, int root_bus1)
 {
     g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
 
     g_assert_nonnull(dir);
-    fixture_start_in(f, dir, switch_args, extra);
+    fixture_init(f, dir, switch_args, extra, slot_buses, root_bus1);
+}
+
+void fixture_start(Fixture *f, const char *switch_args, const char *extra)
+{
+    fixture_start_buses(f, switch_args, extra, 0, ROOT_BUS1);
 }
 
 void fixture_quit(Fixture *f)
@@ -415,21 +440,13 @@ void args_replace(GString *s, const char *from, const char *to,
 /* The seed's lines that start with @prefix, joined, $DIR being @dir */
 static GString *seed_lines(const char *dir, const char *const *prefixes)
 {
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
+    g_auto(GStrv) lines = topology_lines("seed-topology.args");
     GString *s = g_string_new("");
 
-    g_assert_true(g_file_get_contents(SEED_TOPOLOGY, &text, NULL, NULL));
-    lines = g_strsplit(text, "\n", -1);
     for (char **l = lines; *l; l++) {
-        char *line = g_strstrip(*l);
-
-        if (g_str_has_suffix(line, "\\")) {
-            line[strlen(line) - 1] = 0;
-        }
         for (const char *const *p = prefixes; *p; p++) {
-            if (g_str_has_prefix(line, *p)) {
-                g_string_append_printf(s, " %s", g_strstrip(line));
+            if (g_str_has_prefix(*l, *p)) {
+                g_string_append_printf(s, " %s", *l);
             }
         }
     }
@@ -592,17 +609,194 @@ void assert_topology_fails(const char *switch_args, const char *extra,
     remove_dir(dir);
 }
 
+void assert_topology_edit_fails(const char *switch_args, const char *extra,
+                                const char *from, const char *to,
+                                const char *expected)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    g_autoptr(GString) args = seed_args(dir, switch_args, extra);
+
+    g_assert_nonnull(strstr(args->str, from));
+    args_replace(args, from, to, 1);
+    assert_startup_fails(args->str, expected);
+    remove_dir(dir);
+}
+
 /* The seed topology with one -device or -object option changed */
 void assert_seed_fails(const char *from, const char *to,
                        const char *expected)
 {
-    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
-    g_autoptr(GString) args = seed_args(dir, SEED_SWITCH, "");
-    const char *at = strstr(args->str, from);
+    assert_topology_edit_fails(SEED_SWITCH, "", from, to, expected);
+}
 
-    g_assert_nonnull(at);
-    g_string_erase(args, at - args->str, strlen(from));
-    g_string_insert(args, at - args->str, to);
-    assert_startup_fails(args->str, expected);
-    remove_dir(dir);
+/* CXL.cache/mem registers follow the first 4 KiB of a component block */
+#define CACHE_MEM 0x1000
+#define CXL_CAP_ID_HDM 5
+/* HDM Decoder Capability: global control, then 32 bytes per decoder */
+#define HDM_GLOBAL_CTRL 0x4
+#define HDM_GLOBAL_ENABLE 0x2
+#define HDM_DECODER(n) (0x10 + (n) * 0x20)
+#define HDM_CTRL 0x10
+#define HDM_CTRL_COMMIT (1 << 9)
+#define HDM_CTRL_COMMITTED (1 << 10)
+
+/* An HMP command's output lines */
+gchar **hmp_lines(QTestState *qts, const char *cmd)
+{
+    g_autofree char *out = qtest_hmp(qts, "%s", cmd);
+
+    return g_strsplit(out, "\n", -1);
+}
+
+/* Start of the @nth memory region named @name in the memory tree */
+uint64_t mtree_start(QTestState *qts, const char *name, int nth)
+{
+    g_auto(GStrv) lines = hmp_lines(qts, "info mtree");
+    g_autofree char *suffix = g_strdup_printf("): %s", name);
+
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_suffix(g_strstrip(*l), suffix) && nth-- == 0) {
+            return g_ascii_strtoull(*l, NULL, 16);
+        }
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * Whether the line of the machine's flattened memory view that holds
+ * @addr says @what: "ram)" for RAM, "): NAME" for the region NAME
+ */
+static bool flat_at(QTestState *qts, uint64_t addr, const char *what)
+{
+    g_auto(GStrv) lines = hmp_lines(qts, "info mtree -f");
+    bool in_memory = false;
+
+    for (char **l = lines; *l; l++) {
+        uint64_t start, end;
+        char *dash;
+
+        if (g_str_has_prefix(*l, "FlatView") ||
+            g_str_has_prefix(*l, " AS \"")) {
+            in_memory = in_memory || strstr(*l, "AS \"memory\"");
+            continue;
+        }
+        dash = strchr(*l, '-');
+        if (!in_memory || !dash) {
+            continue;
+        }
+        start = g_ascii_strtoull(*l, NULL, 16);
+        end = g_ascii_strtoull(dash + 1, NULL, 16);
+        if (addr >= start && addr <= end) {
+            return strstr(*l, what) != NULL;
+        }
+    }
+    return false;
+}
+
+/* RAM at @addr; the window's MMIO decode is "i/o" */
+bool flat_ram_at(QTestState *qts, uint64_t addr)
+{
+    return flat_at(qts, addr, "ram)");
+}
+
+/* The window's interleave map at @addr */
+bool flat_iommu_at(QTestState *qts, uint64_t addr)
+{
+    return flat_at(qts, addr, "): cxl-interleave-map");
+}
+
+/* The window's MMIO decode at @addr */
+bool flat_mmio_at(QTestState *qts, uint64_t addr)
+{
+    return flat_at(qts, addr, "(prio 0, i/o): cxl-fixed-memory-region");
+}
+
+/* The HDM Decoder Capability of the component registers at @regs */
+uint64_t hdm_regs(QTestState *qts, uint64_t regs)
+{
+    uint64_t cm = regs + CACHE_MEM;
+    uint32_t hdr = qtest_readl(qts, cm);
+
+    for (unsigned i = 1; i <= hdr >> 24; i++) {
+        uint32_t cap = qtest_readl(qts, cm + 4 * i);
+
+        if ((cap & 0xffff) == CXL_CAP_ID_HDM) {
+            return cm + (cap >> 20);
+        }
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * Commit (or uncommit) decoder @n: @base + @size, 2^@iw ways of
+ * 256 << @ig byte granules to the ports in @targets, a byte each
+ */
+void hdm_commit_ig(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                   uint64_t size, unsigned iw, unsigned ig, uint32_t targets,
+                   bool commit)
+{
+    uint64_t hdm = hdm_regs(qts, regs), d = hdm + HDM_DECODER(n);
+
+    qtest_writel(qts, hdm + HDM_GLOBAL_CTRL, HDM_GLOBAL_ENABLE);
+    qtest_writel(qts, d + 0x0, base);
+    qtest_writel(qts, d + 0x4, base >> 32);
+    qtest_writel(qts, d + 0x8, size);
+    qtest_writel(qts, d + 0xc, size >> 32);
+    qtest_writel(qts, d + 0x14, targets);
+    qtest_writel(qts, d + 0x18, 0);
+    qtest_writel(qts, d + HDM_CTRL,
+                 (commit ? HDM_CTRL_COMMIT : 0) | iw << 4 | ig);
+    g_assert_cmpint(!!(qtest_readl(qts, d + HDM_CTRL) & HDM_CTRL_COMMITTED),
+                    ==, commit);
+}
+
+void hdm_commit_ways(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                     uint64_t size, unsigned iw, uint32_t targets, bool commit)
+{
+    hdm_commit_ig(qts, regs, n, base, size, iw, IG_256, targets, commit);
+}
+
+void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                  uint64_t size, uint8_t target, bool commit)
+{
+    hdm_commit_ig(qts, regs, n, base, size, 0, IG_256, target, commit);
+}
+
+void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
+                uint64_t size, uint8_t target, bool commit)
+{
+    hdm_commit_n(qts, regs, 0, base, size, target, commit);
+}
+
+
+/* What the backing file @name holds at @offset */
+uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
+{
+    g_autofree char *path = g_build_filename(f->dir, name, NULL);
+    uint64_t val = 0;
+    int fd = open(path, O_RDONLY);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(pread(fd, &val, sizeof(val), offset), ==, sizeof(val));
+    close(fd);
+    return le64_to_cpu(val);
+}
+
+void interleave_expect(Fixture *f, uint64_t base, const char *even,
+                       const char *odd, uint64_t pattern)
+{
+    for (int k = 0; k < 8; k++) {
+        qtest_writeq(f->qts, base + 256 * k, pattern + k);
+        qtest_writeq(f->qts, base + 256 * k + 8, ~(pattern + k));
+    }
+    for (int k = 0; k < 8; k++) {
+        const char *file = k % 2 ? odd : even;
+
+        g_assert_cmphex(file_of(f, file, 256 * (k / 2)), ==, pattern + k);
+        g_assert_cmphex(file_of(f, file, 256 * (k / 2) + 8), ==,
+                        ~(pattern + k));
+        g_assert_cmphex(qtest_readq(f->qts, base + 256 * k), ==, pattern + k);
+        g_assert_cmphex(qtest_readq(f->qts, base + 256 * k + 8), ==,
+                        ~(pattern + k));
+    }
 }

@@ -39,12 +39,12 @@ typedef struct Fixture {
 } Fixture;
 
 bool is_arm(void);
-/*
- * The options of topology file @file (tests/data/cxl/, relative to the
- * build directory), its backing files in @dir
- */
-GString *topology_args(const char *file, const char *dir);
 const char *machine_args(void);
+/*
+ * The options of tests/data/cxl/@name on one line, $DIR standing for the
+ * directory of the backing files
+ */
+char *topology_file(const char *name);
 /*
  * The seed topology with @switch_args for the cxl-vcs-switch and @extra
  * appended, its backing files in @dir
@@ -63,6 +63,12 @@ void fixture_start_in(Fixture *f, const char *dir, const char *switch_args,
                       const char *extra);
 /* Stop QEMU; fixture_stop() also removes the backing files */
 void fixture_quit(Fixture *f);
+/*
+ * ... the second host bridge's root bus at @root_bus1, and the hosts
+ * keeping @slot_buses bus numbers in each empty hot-plug slot
+ */
+void fixture_start_buses(Fixture *f, const char *switch_args,
+                         const char *extra, int slot_buses, int root_bus1);
 void fixture_stop(Fixture *f);
 
 /* Send a command and check its return code and exact response payload */
@@ -168,6 +174,51 @@ void wait_vcs_present(QTestState *fm, unsigned vcs, bool present);
  */
 void bg_wait(Fixture *f, uint16_t opcode, uint16_t rc);
 
+/* The host's memory map (HMP info mtree) and its HDM decoders */
+gchar **hmp_lines(QTestState *qts, const char *cmd);
+/* Start of the @nth memory region named @name in the memory tree */
+uint64_t mtree_start(QTestState *qts, const char *name, int nth);
+/*
+ * What the machine's flattened memory view has at @addr: RAM, a window's
+ * interleave map, a window's MMIO decode
+ */
+bool flat_ram_at(QTestState *qts, uint64_t addr);
+bool flat_iommu_at(QTestState *qts, uint64_t addr);
+bool flat_mmio_at(QTestState *qts, uint64_t addr);
+/* The HDM Decoder Capability of the component registers at @regs */
+uint64_t hdm_regs(QTestState *qts, uint64_t regs);
+/* Interleave granules: 256 bytes, 4 KiB (encoded) */
+#define IG_256 0
+#define IG_4K 4
+/*
+ * Commit (or uncommit) decoder @n of the component registers at @regs:
+ * @base + @size, 2^@iw ways of 256 << @ig byte granules to the ports in
+ * @targets, a byte each
+ */
+void hdm_commit_ig(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                   uint64_t size, unsigned iw, unsigned ig, uint32_t targets,
+                   bool commit);
+/* ... of 256 byte granules */
+void hdm_commit_ways(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                     uint64_t size, unsigned iw, uint32_t targets, bool commit);
+/* ... 1-way, to @target */
+void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
+                  uint64_t size, uint8_t target, bool commit);
+/* ... decoder 0 */
+void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
+                uint64_t size, uint8_t target, bool commit);
+/* What the backing file @name in the fixture's directory holds at @offset */
+uint64_t file_of(Fixture *f, const char *name, uint64_t offset);
+
+/*
+ * Write @pattern + k and its complement into granule k (of 256 bytes) at
+ * @base, for k 0 to 7, through a window 2-way interleaved across the
+ * devices backed by @even and @odd: each lands at 256 * (k / 2) of its
+ * device's backing file, and reads back
+ */
+void interleave_expect(Fixture *f, uint64_t base, const char *even,
+                       const char *odd, uint64_t pattern);
+
 /* QEMU started with @args exits with status 1, printing @expected */
 void assert_startup_fails(const char *args, const char *expected);
 /* The seed topology with @switch_args and @extra fails so */
@@ -176,5 +227,9 @@ void assert_topology_fails(const char *switch_args, const char *extra,
 /* The seed topology with @from replaced by @to fails so */
 void assert_seed_fails(const char *from, const char *to,
                        const char *expected);
+/* ... with @switch_args and @extra */
+void assert_topology_edit_fails(const char *switch_args, const char *extra,
+                                const char *from, const char *to,
+                                const char *expected);
 
 #endif

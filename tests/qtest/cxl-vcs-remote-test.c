@@ -1154,9 +1154,7 @@ static void test_docs_topology(void)
 {
     g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
     static const char *const files[] = {
-        "tests/data/cxl/fabric-fm.args",
-        "tests/data/cxl/fabric-host-a.args",
-        "tests/data/cxl/fabric-host-b.args",
+        "fabric-fm.args", "fabric-host-a.args", "fabric-host-b.args",
     };
     QTestState *qts[3];
     CXLFMHost h[3];
@@ -1164,11 +1162,13 @@ static void test_docs_topology(void)
     int cci;
 
     for (int i = 0; i < 3; i++) {
-        g_autoptr(GString) topology = topology_args(files[i], dir);
-        g_autofree char *args = g_strdup_printf("%s %s", machine_args(),
-                                                topology->str);
+        g_autofree char *topology = topology_file(files[i]);
+        g_autoptr(GString) args = g_string_new(machine_args());
 
-        qts[i] = qtest_init(args);
+        g_string_append(args, topology);
+        args_replace(args, "$DIR", dir, 0);
+
+        qts[i] = qtest_init(args->str);
         cxl_fm_host_init(&h[i], qts[i]);
     }
     cxl_fm_enumerate(&h[0], 0);

@@ -140,7 +140,8 @@ static const struct {
       "cxl-upstream 'us1': usppb 0 of cxl-vcs-switch 'vcs0' "
       "is already used by 'us0'" },
     { "vcs=vcs0,usppb=1", "vcs=vcs0",
-      "cxl-upstream 'us1': vcs=vcs0 needs usppb= (0-1)" },
+      "cxl-upstream 'us1': vcs=vcs0 needs usppb= (a VCS's upstream port, "
+      "0-1) or dsppb= (a switch on a physical downstream port, 0-3)" },
     { "multifunction=on,vcs=vcs0,usppb=1",
       "multifunction=on,usppb=1",
       "cxl-upstream 'us1': usppb=1 needs vcs=" },
