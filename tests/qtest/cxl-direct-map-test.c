@@ -208,17 +208,25 @@ static int host_decode(Fixture *f, uint8_t vcs)
     return dev;
 }
 
-/* What the backing file @name holds at @offset */
-static uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
+/* @len bytes of the backing file @name at @offset */
+static void file_read(Fixture *f, const char *name, uint64_t offset,
+                      uint8_t *buf, size_t len)
 {
     g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    uint64_t val = 0;
     int fd = open(path, O_RDONLY);
 
     g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(pread(fd, &val, sizeof(val), offset), ==, sizeof(val));
+    g_assert_cmpint(pread(fd, buf, len, offset), ==, len);
     close(fd);
-    return le64_to_cpu(val);
+}
+
+/* What the backing file @name holds at @offset */
+static uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
+{
+    uint8_t buf[8];
+
+    file_read(f, name, offset, buf, sizeof(buf));
+    return ldq_le_p(buf);
 }
 
 /* ... cxl-ep1's */
@@ -671,6 +679,94 @@ static void test_pages_mmio_agrees(void)
 }
 
 /*
+ * The switch's decoder interleaves 4 ways in 256 byte granules to ports
+ * {0, 1, 1, 0} (cxl-ep1, cxl-ep2, cxl-ep2, cxl-ep1), above devices whose
+ * decoders are 1-way: each device takes the granules the switch sends it
+ * at DPA = their offset in the window (CXL r3.1 8.2.4.20.13, 1 way), the
+ * host bridges are 1-way.  Granule g is ep1's where g % 4 is 0 or 3,
+ * ep2's otherwise; a page starts and ends with granules of ep1.
+ */
+static const uint8_t mixed_port[] = { 0, 1, 1, 0 };
+#define MIXED_LEN (4 * 4096)
+
+/*
+ * Start it (@extra for QEMU), write @data through the window, from its
+ * base, and read it back; @file gets what each device's backing file
+ * holds there
+ */
+static void mixed_run(const char *extra, const uint8_t *data,
+                      uint8_t *file[2])
+{
+    g_autofree uint8_t *got = g_malloc(MIXED_LEN);
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    fixture_start(&f, SEED_SWITCH, extra);
+    base = window(&f, &hosts[0]);
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *vppb = g_strdup_printf("swport%d", i);
+
+        fm_bind(&f, 0, i, i);
+        os_hot_add(&f, vppb);
+        dev[i] = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, vppb));
+    }
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), base,
+                   EP_SIZE, 0, true);
+    }
+    hdm_commit_ig(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0),
+                  0, base, EP_SIZE, 2, IG_256, ldl_le_p(mixed_port), true);
+    for (int i = 0; i < 2; i++) {
+        hdm_commit(f.qts, cxl_fm_bar(&f.h, dev[i], 0), base, EP_SIZE, 0,
+                   true);
+    }
+    /* Granules of 256 bytes: the MMIO decode */
+    g_assert_true(flat_mmio_at(f.qts, base));
+
+    qtest_memwrite(f.qts, base, data, MIXED_LEN);
+    qtest_memread(f.qts, base, got, MIXED_LEN);
+    g_assert_cmpmem(got, MIXED_LEN, data, MIXED_LEN);
+    for (int i = 0; i < 2; i++) {
+        file[i] = g_malloc(MIXED_LEN);
+        file_read(&f, i ? "t3_cxl2.raw" : "t3_cxl1.raw", 0, file[i],
+                  MIXED_LEN);
+    }
+    fixture_stop(&f);
+}
+
+/*
+ * What is written through the window with the decode cache lands where
+ * the decode without it puts it, byte for byte, and where the interleave
+ * rules say: the cache holds no more than every decoder's granule on the
+ * way (a 1-way device's decoder made it hold a page, half of which was
+ * ep2's, in ep1)
+ */
+static void test_mixed_granules(void)
+{
+    g_autofree uint8_t *data = g_malloc(MIXED_LEN);
+    uint8_t *cached[2], *uncached[2];
+
+    /* No byte is zero, which the other device's file holds */
+    for (uint64_t off = 0; off < MIXED_LEN; off += 8) {
+        stq_le_p(data + off, PATTERN ^ off);
+    }
+    mixed_run("", data, cached);
+    mixed_run("-global cxl-fmw.x-decode-cache=off", data, uncached);
+    for (uint64_t off = 0; off < MIXED_LEN; off++) {
+        int ep = mixed_port[off / 256 % 4];
+
+        g_assert_cmphex(uncached[ep][off], ==, data[off]);
+        g_assert_cmphex(uncached[!ep][off], ==, 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpmem(cached[i], MIXED_LEN, uncached[i], MIXED_LEN);
+        g_free(cached[i]);
+        g_free(uncached[i]);
+    }
+}
+
+/*
  * Dynamic capacity: only the extents the host has accepted are mapped,
  * and each only until it is released
  */
@@ -914,6 +1010,8 @@ int main(int argc, char **argv)
                    test_pages_uncommit);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages/mmio-agrees",
                    test_pages_mmio_agrees);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved/mixed-granules",
+                   test_mixed_granules);
     qtest_add_func("/cxl-vcs-switch/direct-map/dc-extents", test_dc_extents);
     qtest_add_data_func("/cxl-vcs-switch/direct-map/ways/host-bridge",
                         GUINT_TO_POINTER(false), test_port_ways);
