@@ -977,6 +977,84 @@ static void test_device_ways(void)
     fixture_stop(&f);
 }
 
+/*
+ * An arm64 CPU's accesses to a window where the device's own decoders
+ * take nothing (its decoders as reset left them, uncommitted): a failed
+ * transaction is a synchronous external abort to it, which qtest's own
+ * accesses never see (they ignore the MemTxResult).  So a CPU runs under
+ * TCG from a firmware image in flash: it loads the address and the value
+ * from a parameter block in RAM, stores, loads back, and writes a marker
+ * (1) and what it read after them; its exception vectors write marker 2
+ * and the syndrome.  One host bridge with one root port (no HDM decoders
+ * of its own) and one device: no enumeration, nothing to commit.
+ */
+#define PARAMS 0x44000000ULL
+
+static const uint32_t no_target_code[] = {
+    0xd2a88001,     /* movz x1, #0x4400, lsl #16 (PARAMS) */
+    0xf9400020,     /* ldr  x0, [x1]         the address */
+    0xf9400422,     /* ldr  x2, [x1, #8]     the value */
+    0xf9000002,     /* str  x2, [x0] */
+    0xf9400005,     /* ldr  x5, [x0] */
+    0xf9001025,     /* str  x5, [x1, #32]    what it read */
+    0xd2800023,     /* movz x3, #1 */
+    0xf9000823,     /* str  x3, [x1, #16]    marker 1: no abort */
+    0x14000000,     /* b    . */
+};
+
+static const uint32_t no_target_vector[] = {
+    0xd2a88001,     /* movz x1, #0x4400, lsl #16 */
+    0xd2800043,     /* movz x3, #2 */
+    0xf9000823,     /* str  x3, [x1, #16]    marker 2: an exception */
+    0xd5385204,     /* mrs  x4, esr_el1 */
+    0xf9000c24,     /* str  x4, [x1, #24] */
+    0x14000000,     /* b    . */
+};
+
+static void test_no_target_cpu(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    g_autofree char *bios = g_build_filename(dir, "bios.bin", NULL);
+    g_autofree uint8_t *image = g_malloc0(4096);
+    QTestState *qts;
+    uint64_t base, marker = 0;
+
+    for (int i = 0; i < ARRAY_SIZE(no_target_code); i++) {
+        stl_le_p(image + 4 * i, no_target_code[i]);
+    }
+    /* Synchronous, IRQ, FIQ and SError from the current EL with SP_ELx */
+    for (int v = 0x200; v < 0x400; v += 0x80) {
+        for (int i = 0; i < ARRAY_SIZE(no_target_vector); i++) {
+            stl_le_p(image + v + 4 * i, no_target_vector[i]);
+        }
+    }
+    g_assert_true(g_file_set_contents(bios, (char *)image, 4096, NULL));
+    qts = qtest_initf("-machine virt,cxl=on -cpu max -accel tcg -S "
+                      "-bios %s "
+                      "-object memory-backend-ram,id=vmem0,size=256M "
+                      "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0 "
+                      "-device cxl-rp,port=0,bus=cxl.0,id=rp0,chassis=0,"
+                      "slot=1 "
+                      "-device cxl-type3,bus=rp0,volatile-memdev=vmem0,"
+                      "id=ep0 "
+                      "-machine cxl-fmw.0.targets.0=cxl.0,"
+                      "cxl-fmw.0.size=4G", bios);
+    base = mtree_start(qts, "cxl-fixed-memory-region", 0);
+    qtest_writeq(qts, PARAMS, base + PATTERN_OFFSET);
+    qtest_writeq(qts, PARAMS + 8, PATTERN);
+    qobject_unref(qtest_qmp_assert_success_ref(qts, "{'execute': 'cont'}"));
+    for (int i = 0; i < 10000 && !marker; i++) {
+        g_usleep(1000);
+        marker = qtest_readq(qts, PARAMS + 16);
+    }
+    g_assert_cmphex(qtest_readq(qts, PARAMS + 24), ==, 0);
+    g_assert_cmpint(marker, ==, 1);
+    g_assert_cmphex(qtest_readq(qts, PARAMS + 32), ==, UINT64_MAX);
+    qtest_quit(qts);
+    unlink(bios);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1021,6 +1099,10 @@ int main(int argc, char **argv)
                    test_device_reserved_ways);
     qtest_add_func("/cxl-vcs-switch/direct-map/ways/device",
                    test_device_ways);
+    if (is_arm()) {
+        qtest_add_func("/cxl-vcs-switch/direct-map/no-target/cpu",
+                       test_no_target_cpu);
+    }
     return g_test_run();
 }
 
