@@ -127,6 +127,19 @@ static uint64_t hdm_regs(QTestState *qts, uint64_t regs)
     g_assert_not_reached();
 }
 
+/* Registers of decoder @n of the component registers at @regs */
+#define HDM_BASE_LO 0x0
+#define HDM_BASE_HI 0x4
+#define HDM_SIZE_LO 0x8
+#define HDM_SIZE_HI 0xc
+#define HDM_TARGETS_LO 0x14
+
+static void hdm_write(QTestState *qts, uint64_t regs, int n, unsigned reg,
+                      uint32_t value)
+{
+    qtest_writel(qts, hdm_regs(qts, regs) + HDM_DECODER(n) + reg, value);
+}
+
 /* Interleave granules: 256 bytes, 4 KiB (encoded) */
 #define IG_256 0
 #define IG_4K 4
@@ -388,6 +401,77 @@ static void test_mmio_agrees(void)
     fixture_stop(&f);
 }
 
+static void set_decode_cache(Fixture *f, const char *path, bool on)
+{
+    qobject_unref(qtest_qmp_assert_success_ref(f->qts,
+        "{'execute': 'qom-set', 'arguments': {'path': %s, "
+        "'property': 'x-decode-cache', 'value': %i}}", path, on));
+}
+
+/*
+ * The flat view and the MMIO decode of window @path agree at @addr: RAM
+ * there or not (@ram), and it reads @val through either
+ */
+static void decode_expect(Fixture *f, const char *path, uint64_t addr,
+                          bool ram, uint64_t val)
+{
+    g_assert_cmpint(flat_ram_at(f->qts, addr), ==, ram);
+    g_assert_cmphex(qtest_readq(f->qts, addr), ==, val);
+    set_direct_map(f, path, false);
+    set_decode_cache(f, path, false);
+    g_assert_cmphex(qtest_readq(f->qts, addr), ==, val);
+    set_decode_cache(f, path, true);
+    set_direct_map(f, path, true);
+}
+
+/*
+ * The host bridges' and the switch's decoders take twice cxl-ep1's size
+ * from the window's base, the device's decoder its first 256 MiB.  QEMU
+ * does not lock a decoder's registers on commit (nor does Linux set Lock
+ * On Commit): the base and size of a committed decoder take effect as
+ * they are written, and the mapping follows.  ep1's decoder moved up by
+ * its size is RAM there, and where it was reads all ones; the host
+ * bridges' decoder shrunk to the first 256 MiB takes the second from it
+ * too; moved back, it is where it was.
+ */
+static void test_decoder_rewrite(void)
+{
+    g_autofree char *path = NULL;
+    Fixture f;
+    uint64_t base, ep, up;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    up = base + EP_SIZE;
+    path = fmw_path(&f, 0);
+    ep = cxl_fm_bar(&f.h, host_decode(&f, 0), 0);
+    qtest_writeq(f.qts, base + PATTERN_OFFSET, PATTERN);
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), base,
+                   2 * EP_SIZE, 0, true);
+    }
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0),
+               base, 2 * EP_SIZE, 0, true);
+    decode_expect(&f, path, base + PATTERN_OFFSET, true, PATTERN);
+    decode_expect(&f, path, up + PATTERN_OFFSET, false, UINT64_MAX);
+
+    hdm_write(f.qts, ep, 0, HDM_BASE_LO, up);
+    hdm_write(f.qts, ep, 0, HDM_BASE_HI, up >> 32);
+    decode_expect(&f, path, base + PATTERN_OFFSET, false, UINT64_MAX);
+    decode_expect(&f, path, up + PATTERN_OFFSET, true, PATTERN);
+
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_write(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), 0,
+                  HDM_SIZE_LO, EP_SIZE);
+    }
+    decode_expect(&f, path, up + PATTERN_OFFSET, false, UINT64_MAX);
+
+    hdm_write(f.qts, ep, 0, HDM_BASE_LO, base);
+    hdm_write(f.qts, ep, 0, HDM_BASE_HI, base >> 32);
+    decode_expect(&f, path, base + PATTERN_OFFSET, true, PATTERN);
+    fixture_stop(&f);
+}
+
 /* The interleave set of cxl-ep1 and cxl-ep2 */
 #define SET_SIZE (2 * EP_SIZE)
 
@@ -472,6 +556,33 @@ static void test_interleaved(void)
     qtest_writeq(f.qts, base + 256 * 7, 0);
     g_assert_cmphex(file_of(&f, "t3_cxl2.raw", 256 * 3), ==, PATTERN + 7);
     g_assert_cmphex(qtest_readq(f.qts, base + 256 * 6), ==, PATTERN + 6);
+    fixture_stop(&f);
+}
+
+/*
+ * ... 2 ways in 256 byte granules: the switch's target list rewritten
+ * while its decoder is committed, ep2 first, takes effect at once, the
+ * granule the window decoded last included
+ */
+static void test_interleaved_retarget(void)
+{
+    g_autofree char *path = NULL;
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_256, &base, dev);
+    path = fmw_path(&f, 0);
+    /* Granule 0 is ep1's DPA 0, granule 1 ep2's */
+    for (int k = 0; k < 2; k++) {
+        qtest_writeq(f.qts, base + 256 * k, PATTERN + k);
+    }
+    g_assert_cmphex(qtest_readq(f.qts, base), ==, PATTERN);
+    hdm_write(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0), 0,
+              HDM_TARGETS_LO, 0x0001);
+    /* Now granule 0 is ep2's DPA 0, granule 1 ep1's */
+    decode_expect(&f, path, base, false, PATTERN + 1);
+    decode_expect(&f, path, base + 256, false, PATTERN);
     fixture_stop(&f);
 }
 
@@ -1069,8 +1180,12 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/direct-map/uncommit", test_uncommit);
     qtest_add_func("/cxl-vcs-switch/direct-map/mmio-agrees",
                    test_mmio_agrees);
+    qtest_add_func("/cxl-vcs-switch/direct-map/decoder-rewrite",
+                   test_decoder_rewrite);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved",
                    test_interleaved);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved/retarget",
+                   test_interleaved_retarget);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages",
                    test_interleaved_pages);
     qtest_add_data_func(
