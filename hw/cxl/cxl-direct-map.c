@@ -29,7 +29,9 @@
  * The rest (granules smaller than a page, dynamic capacity interleaved)
  * stays with the windows' MMIO callbacks, which keep the last interleave
  * granule they decoded (cxl_fmw_cache_access()): the next access to it
- * goes straight to the device's memory.
+ * goes straight to the device's memory.  That granule is the smallest of
+ * every decoder that interleaves on the way, which the same walk down the
+ * decode measures.
  *
  * Copyright (c) 2026 The QEMU CXL fabric project
  *
@@ -123,21 +125,26 @@ static unsigned cxl_decoder_iw(const CXLDecoder *dec)
     return FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IW);
 }
 
+/* The interleave granule of @dec, in bytes */
+static uint64_t cxl_decoder_ig(const CXLDecoder *dec)
+{
+    return cxl_decode_ig(FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IG));
+}
+
 /*
  * Whether @dec interleaves in granules of a page or more, so that a
  * page goes to one way whole
  */
 static bool cxl_decoder_pages(const CXLDecoder *dec)
 {
-    return cxl_decode_ig(FIELD_EX32(dec->ctrl, CXL_HDM_DECODER0_CTRL, IG)) >=
-           qemu_target_page_size();
+    return cxl_decoder_ig(dec) >= qemu_target_page_size();
 }
 
 /*
  * Committed decoder @i of @cache_mem and the part of [*@lob, *@upb) it
  * decodes; false if none.  The first decoder whose range holds an address
- * decodes it, committed or not: a decoder that overlaps one before it is
- * left to the MMIO decode.
+ * decodes it, committed or not: where a decoder before it holds some of
+ * that part, the part is left to the MMIO decode.
  */
 static bool cxl_decoder_take(uint32_t *cache_mem, int i, CXLDecoder *dec,
                              uint64_t *lob, uint64_t *upb)
@@ -145,18 +152,20 @@ static bool cxl_decoder_take(uint32_t *cache_mem, int i, CXLDecoder *dec,
     if (!cxl_decoder_read(cache_mem, i, dec)) {
         return false;
     }
+    *lob = MAX(*lob, dec->base);
+    *upb = MIN(*upb, dec->base + dec->size);
+    if (*lob >= *upb) {
+        return false;
+    }
     for (int j = 0; j < i; j++) {
         CXLDecoder prev;
 
         cxl_decoder_read(cache_mem, j, &prev);
-        if (prev.size && prev.base < dec->base + dec->size &&
-            dec->base < prev.base + prev.size) {
+        if (prev.size && prev.base < *upb && *lob < prev.base + prev.size) {
             return false;
         }
     }
-    *lob = MAX(*lob, dec->base);
-    *upb = MIN(*upb, dec->base + dec->size);
-    return *lob < *upb;
+    return true;
 }
 
 /*
@@ -276,18 +285,28 @@ static void cxl_direct_map_range(CXLFixedWindow *fw, CXLType3Dev *ct3d,
 }
 
 /*
- * The walk down a window's decode: HPA [@lob, @upb) of @fw reaches a
+ * The walk down a window's decode: HPA [@lob, @upb) of @w->fw reaches a
  * component.  Where every decoder on the way there and below is 1-way, it
- * maps the device memory it reaches directly.  Otherwise (@interleaved:
- * a decoder above interleaves) it adds to @pages the ranges of which
- * every page that reaches the component, whichever interleave way it
- * takes below, decodes to a page of one device's RAM.
+ * maps the device memory it reaches directly.  Otherwise
+ * (@w->interleaved: a decoder above interleaves) it adds to @w->pages the
+ * ranges of which every page that reaches the component, whichever
+ * interleave way it takes below, decodes to a page of one device's RAM.
+ *
+ * A walk that measures (@w->granule set, for the decode cache) maps and
+ * adds nothing: it lowers *@w->granule to the interleave granule of each
+ * decoder that takes the range and interleaves, below every interleave
+ * way, the devices' decoders included.
  */
+typedef struct CXLWalk {
+    CXLFixedWindow *fw;
+    bool interleaved;
+    GArray *pages;
+    uint64_t *granule;
+} CXLWalk;
 
 /* ... the component is type-3 device @ct3d */
-static void cxl_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
-                           uint64_t lob, uint64_t upb, bool interleaved,
-                           GArray *pages)
+static void cxl_map_device(const CXLWalk *w, CXLType3Dev *ct3d,
+                           uint64_t lob, uint64_t upb)
 {
     uint32_t *cache_mem = ct3d->cxl_cstate.crb.cache_mem_registers;
 
@@ -307,8 +326,14 @@ static void cxl_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
         if (!taken || !cxl_type3_dpa(ct3d, l, &dpa)) {
             continue;
         }
-        if (!interleaved && !cxl_decoder_iw(&dec)) {
-            cxl_direct_map_range(fw, ct3d, l, u, dpa);
+        if (w->granule) {
+            if (cxl_decoder_iw(&dec)) {
+                *w->granule = MIN(*w->granule, cxl_decoder_ig(&dec));
+            }
+            continue;
+        }
+        if (!w->interleaved && !cxl_decoder_iw(&dec)) {
+            cxl_direct_map_range(w->fw, ct3d, l, u, dpa);
             continue;
         }
         /*
@@ -320,73 +345,83 @@ static void cxl_map_device(CXLFixedWindow *fw, CXLType3Dev *ct3d,
             (!cxl_decoder_iw(&dec) || cxl_decoder_pages(&dec)) &&
             cxl_type3_dpa(ct3d, u - 1, &last) &&
             cxl_type3_ram(ct3d, dpa, last + 1 - dpa, &offset)) {
-            cxl_ranges_add(pages, l, u);
+            cxl_ranges_add(w->pages, l, u);
         }
     }
 }
 
-static void cxl_map_port(CXLFixedWindow *fw, PCIDevice *port, uint64_t lob,
-                         uint64_t upb, bool interleaved, GArray *pages);
+static void cxl_map_port(const CXLWalk *w, PCIDevice *port, uint64_t lob,
+                         uint64_t upb);
 
 /*
  * ... the component is a host bridge or a switch's upstream port with
  * HDM decoders @cache_mem, which decode to the ports on @bus
  */
-static void cxl_map_decoders(CXLFixedWindow *fw, uint32_t *cache_mem,
-                             PCIBus *bus, uint64_t lob, uint64_t upb,
-                             bool interleaved, GArray *pages)
+static void cxl_map_decoders(const CXLWalk *w, uint32_t *cache_mem,
+                             PCIBus *bus, uint64_t lob, uint64_t upb)
 {
     for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
         uint64_t l = lob, u = upb;
         GArray *all = NULL;
         CXLDecoder dec;
-        unsigned ways;
 
         if (!cxl_decoder_take(cache_mem, i, &dec, &l, &u)) {
             continue;
         }
         if (!cxl_decoder_iw(&dec)) {
-            cxl_map_port(fw, pcie_find_port_by_pn(bus, dec.targets & 0xff),
-                         l, u, interleaved, pages);
+            cxl_map_port(w, pcie_find_port_by_pn(bus, dec.targets & 0xff),
+                         l, u);
             continue;
         }
-        /* Up to 8 ways, the target list's; a page to one way */
-        if (cxl_decoder_iw(&dec) > 3 || !cxl_decoder_pages(&dec)) {
+        /* Up to 8 ways, the target list's (no target beyond) */
+        if (cxl_decoder_iw(&dec) > 3) {
             continue;
         }
-        ways = 1 << cxl_decoder_iw(&dec);
-        for (unsigned k = 0; k < ways; k++) {
-            GArray *way = cxl_ranges_new();
+        if (w->granule) {
+            *w->granule = MIN(*w->granule, cxl_decoder_ig(&dec));
+        } else if (!cxl_decoder_pages(&dec)) {
+            /* A page to one way, or no page is mapped */
+            continue;
+        }
+        for (unsigned k = 0; k < 1 << cxl_decoder_iw(&dec); k++) {
+            CXLWalk way = {
+                .fw = w->fw,
+                .interleaved = true,
+                .pages = w->granule ? NULL : cxl_ranges_new(),
+                .granule = w->granule,
+            };
             uint8_t port = (dec.targets >> (8 * k)) & 0xff;
 
-            cxl_map_port(fw, pcie_find_port_by_pn(bus, port), l, u, true,
-                         way);
-            all = cxl_ranges_intersect(all, way);
+            cxl_map_port(&way, pcie_find_port_by_pn(bus, port), l, u);
+            if (way.pages) {
+                all = cxl_ranges_intersect(all, way.pages);
+            }
         }
-        g_array_append_vals(pages, all->data, all->len);
-        g_array_free(all, true);
+        if (all) {
+            g_array_append_vals(w->pages, all->data, all->len);
+            g_array_free(all, true);
+        }
     }
 }
 
 /* ... the component is the one below @port, if any */
-static void cxl_map_port(CXLFixedWindow *fw, PCIDevice *port, uint64_t lob,
-                         uint64_t upb, bool interleaved, GArray *pages)
+static void cxl_map_port(const CXLWalk *w, PCIDevice *port, uint64_t lob,
+                         uint64_t upb)
 {
     PCIDevice *d = port ? cxl_endpoint_below(PCI_BRIDGE(port)) : NULL;
 
     if (d && object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3)) {
-        cxl_map_device(fw, CXL_TYPE3(d), lob, upb, interleaved, pages);
+        cxl_map_device(w, CXL_TYPE3(d), lob, upb);
     } else if (d && object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
-        cxl_map_decoders(fw, cxl_usp_to_cstate(CXL_USP(d))->
-                                 crb.cache_mem_registers,
-                         pci_bridge_get_sec_bus(PCI_BRIDGE(d)), lob, upb,
-                         interleaved, pages);
+        cxl_map_decoders(w, cxl_usp_to_cstate(CXL_USP(d))->
+                                crb.cache_mem_registers,
+                         pci_bridge_get_sec_bus(PCI_BRIDGE(d)), lob, upb);
     }
 }
 
 /* ... the component is host bridge @pxb */
-static void cxl_map_host(CXLFixedWindow *fw, PXBCXLDev *pxb, uint64_t lob,
-                         uint64_t upb, bool interleaved, GArray *pages)
+static void cxl_map_host(const CXLWalk *w, PXBCXLDev *pxb, uint64_t lob,
+                         uint64_t upb)
 {
     PCIHostState *hb = pxb ? PCI_HOST_BRIDGE(pxb->cxl_host_bridge) : NULL;
     CXLComponentState *cstate;
@@ -395,14 +430,13 @@ static void cxl_map_host(CXLFixedWindow *fw, PXBCXLDev *pxb, uint64_t lob,
         return;
     }
     if (cxl_get_hb_passthrough(hb)) {
-        cxl_map_port(fw, pcie_find_port_first(hb->bus), lob, upb,
-                     interleaved, pages);
+        cxl_map_port(w, pcie_find_port_first(hb->bus), lob, upb);
         return;
     }
     cstate = cxl_get_hb_cstate(hb);
     if (cstate) {
-        cxl_map_decoders(fw, cstate->crb.cache_mem_registers, hb->bus, lob,
-                         upb, interleaved, pages);
+        cxl_map_decoders(w, cstate->crb.cache_mem_registers, hb->bus, lob,
+                         upb);
     }
 }
 
@@ -418,16 +452,19 @@ static void cxl_map_window(CXLFixedWindow *fw)
         return;
     }
     if (fw->num_targets == 1) {
-        pages = cxl_ranges_new();
-        cxl_map_host(fw, fw->target_hbs[0], fw->base, fw->base + fw->size,
-                     false, pages);
+        CXLWalk w = { .fw = fw, .pages = cxl_ranges_new() };
+
+        cxl_map_host(&w, fw->target_hbs[0], fw->base, fw->base + fw->size);
+        pages = w.pages;
     } else if (cxl_decode_ig(fw->enc_int_gran) >= qemu_target_page_size()) {
         for (int t = 0; t < fw->num_targets; t++) {
-            GArray *way = cxl_ranges_new();
+            CXLWalk w = {
+                .fw = fw, .interleaved = true, .pages = cxl_ranges_new(),
+            };
 
-            cxl_map_host(fw, fw->target_hbs[t], fw->base,
-                         fw->base + fw->size, true, way);
-            pages = cxl_ranges_intersect(pages, way);
+            cxl_map_host(&w, fw->target_hbs[t], fw->base,
+                         fw->base + fw->size);
+            pages = cxl_ranges_intersect(pages, w.pages);
         }
     }
     for (unsigned i = 0; pages && i < pages->len; i++) {
@@ -517,46 +554,47 @@ static bool cxl_fmw_cache_target(CXLType3Dev *ct3d, hwaddr lob, hwaddr upb,
     return true;
 }
 
-void cxl_fmw_cache_fill(CXLFixedWindow *fw, hwaddr addr, PCIDevice *d)
+/*
+ * The interleave granule of @fw around @hpa: the smallest granule of the
+ * decoders that interleave on the way to a device (the window's, the host
+ * bridge's, each switch's and the device's), at most CXL_FMW_CACHE_MAX.
+ * Each of them takes its way by the address's bits above its granule
+ * (decoder ranges are whole 256 MiB), so every byte of the aligned
+ * granule takes the way @hpa takes at every level, to the same device.
+ * The walk measures below every way, not only the one @hpa takes: a
+ * granule smaller than need be is still decoded right.
+ */
+static uint64_t cxl_fmw_granule(CXLFixedWindow *fw, hwaddr hpa)
 {
-    CXLType3Dev *ct3d = CXL_TYPE3(d);
-    uint32_t *cache_mem = ct3d->cxl_cstate.crb.cache_mem_registers;
-    hwaddr hpa = fw->base + addr;
-    uint64_t granule = 0;
-    struct CXLFMWCache *c;
-    hwaddr lob, upb;
-    MemoryRegion *mr;
-    uint64_t offset;
+    uint64_t granule = CXL_FMW_CACHE_MAX;
+    CXLWalk w = { .fw = fw, .granule = &granule };
 
-    /*
-     * The interleave granule: the device's decoder's, or a page if it is
-     * not interleaved; no larger than the window's if that is
-     */
-    for (unsigned i = 0; i < cxl_decoder_count(cache_mem); i++) {
-        CXLDecoder dec;
-
-        if (cxl_decoder_read(cache_mem, i, &dec) && hpa >= dec.base &&
-            hpa - dec.base < dec.size) {
-            granule = FIELD_EX32(dec.ctrl, CXL_HDM_DECODER0_CTRL, IW) ?
-                cxl_decode_ig(FIELD_EX32(dec.ctrl, CXL_HDM_DECODER0_CTRL,
-                                         IG)) :
-                CXL_FMW_CACHE_MAX;
-            break;
-        }
-    }
     if (fw->num_targets > 1) {
         granule = MIN(granule, cxl_decode_ig(fw->enc_int_gran));
     }
-    if (!granule || fw->no_decode_cache) {
+    for (int t = 0; t < fw->num_targets; t++) {
+        cxl_map_host(&w, fw->target_hbs[t], hpa, hpa + 1);
+    }
+    return granule;
+}
+
+void cxl_fmw_cache_fill(CXLFixedWindow *fw, hwaddr addr, PCIDevice *d)
+{
+    hwaddr hpa = fw->base + addr;
+    struct CXLFMWCache *c;
+    uint64_t granule, offset;
+    hwaddr lob, upb;
+    MemoryRegion *mr;
+
+    if (fw->no_decode_cache) {
         return;
     }
+    granule = cxl_fmw_granule(fw, hpa);
     lob = QEMU_ALIGN_DOWN(hpa, granule);
     upb = lob + granule;
-    /* All of the granule goes to the device, in one range of its memory */
+    /* All of the granule goes to @d: is it one range of its memory? */
     if (lob < fw->base || upb > fw->base + fw->size ||
-        cxl_fmws_find_device(fw, lob - fw->base) != d ||
-        cxl_fmws_find_device(fw, upb - 1 - fw->base) != d ||
-        !cxl_fmw_cache_target(ct3d, lob, upb, &mr, &offset)) {
+        !cxl_fmw_cache_target(CXL_TYPE3(d), lob, upb, &mr, &offset)) {
         return;
     }
     if (!fw->cache) {

@@ -229,6 +229,77 @@ static void test_mmio_agrees(void)
     fixture_stop(&f);
 }
 
+static void set_decode_cache(Fixture *f, const char *path, bool on)
+{
+    qobject_unref(qtest_qmp_assert_success_ref(f->qts,
+        "{'execute': 'qom-set', 'arguments': {'path': %s, "
+        "'property': 'x-decode-cache', 'value': %i}}", path, on));
+}
+
+/*
+ * The flat view and the MMIO decode of window @path agree at @addr: RAM
+ * there or not (@ram), and it reads @val through either
+ */
+static void decode_expect(Fixture *f, const char *path, uint64_t addr,
+                          bool ram, uint64_t val)
+{
+    g_assert_cmpint(flat_ram_at(f->qts, addr), ==, ram);
+    g_assert_cmphex(qtest_readq(f->qts, addr), ==, val);
+    set_direct_map(f, path, false);
+    set_decode_cache(f, path, false);
+    g_assert_cmphex(qtest_readq(f->qts, addr), ==, val);
+    set_decode_cache(f, path, true);
+    set_direct_map(f, path, true);
+}
+
+/*
+ * The host bridges' and the switch's decoders take twice cxl-ep1's size
+ * from the window's base, the device's decoder its first 256 MiB.  QEMU
+ * does not lock a decoder's registers on commit (nor does Linux set Lock
+ * On Commit): the base and size of a committed decoder take effect as
+ * they are written, and the mapping follows.  ep1's decoder moved up by
+ * its size is RAM there, and where it was reads all ones; the host
+ * bridges' decoder shrunk to the first 256 MiB takes the second from it
+ * too; moved back, it is where it was.
+ */
+static void test_decoder_rewrite(void)
+{
+    g_autofree char *path = NULL;
+    Fixture f;
+    uint64_t base, ep, up;
+
+    fixture_start(&f, SEED_SWITCH, "");
+    base = window(&f, &hosts[0]);
+    up = base + EP_SIZE;
+    path = fmw_path(&f, 0);
+    ep = cxl_fm_bar(&f.h, host_decode(&f, 0), 0);
+    qtest_writeq(f.qts, base + PATTERN_OFFSET, PATTERN);
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), base,
+                   2 * EP_SIZE, 0, true);
+    }
+    hdm_commit(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0),
+               base, 2 * EP_SIZE, 0, true);
+    decode_expect(&f, path, base + PATTERN_OFFSET, true, PATTERN);
+    decode_expect(&f, path, up + PATTERN_OFFSET, false, UINT64_MAX);
+
+    hdm_write(f.qts, ep, 0, HDM_BASE_LO, up);
+    hdm_write(f.qts, ep, 0, HDM_BASE_HI, up >> 32);
+    decode_expect(&f, path, base + PATTERN_OFFSET, false, UINT64_MAX);
+    decode_expect(&f, path, up + PATTERN_OFFSET, true, PATTERN);
+
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_write(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), 0,
+                  HDM_SIZE_LO, EP_SIZE);
+    }
+    decode_expect(&f, path, up + PATTERN_OFFSET, false, UINT64_MAX);
+
+    hdm_write(f.qts, ep, 0, HDM_BASE_LO, base);
+    hdm_write(f.qts, ep, 0, HDM_BASE_HI, base >> 32);
+    decode_expect(&f, path, base + PATTERN_OFFSET, true, PATTERN);
+    fixture_stop(&f);
+}
+
 /* The interleave set of cxl-ep1 and cxl-ep2 */
 #define SET_SIZE (2 * EP_SIZE)
 
@@ -300,6 +371,33 @@ static void test_interleaved(void)
     qtest_writeq(f.qts, base + 256 * 7, 0);
     g_assert_cmphex(file_of(&f, "t3_cxl2.raw", 256 * 3), ==, PATTERN + 7);
     g_assert_cmphex(qtest_readq(f.qts, base + 256 * 6), ==, PATTERN + 6);
+    fixture_stop(&f);
+}
+
+/*
+ * ... 2 ways in 256 byte granules: the switch's target list rewritten
+ * while its decoder is committed, ep2 first, takes effect at once, the
+ * granule the window decoded last included
+ */
+static void test_interleaved_retarget(void)
+{
+    g_autofree char *path = NULL;
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    start_interleaved(&f, IG_256, &base, dev);
+    path = fmw_path(&f, 0);
+    /* Granule 0 is ep1's DPA 0, granule 1 ep2's */
+    for (int k = 0; k < 2; k++) {
+        qtest_writeq(f.qts, base + 256 * k, PATTERN + k);
+    }
+    g_assert_cmphex(qtest_readq(f.qts, base), ==, PATTERN);
+    hdm_write(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0), 0,
+              HDM_TARGETS_LO, 0x0001);
+    /* Now granule 0 is ep2's DPA 0, granule 1 ep1's */
+    decode_expect(&f, path, base, false, PATTERN + 1);
+    decode_expect(&f, path, base + 256, false, PATTERN);
     fixture_stop(&f);
 }
 
@@ -504,6 +602,94 @@ static void test_pages_mmio_agrees(void)
                         ~(PATTERN + i));
     }
     fixture_stop(&f);
+}
+
+/*
+ * The switch's decoder interleaves 4 ways in 256 byte granules to ports
+ * {0, 1, 1, 0} (cxl-ep1, cxl-ep2, cxl-ep2, cxl-ep1), above devices whose
+ * decoders are 1-way: each device takes the granules the switch sends it
+ * at DPA = their offset in the window (CXL r3.1 8.2.4.20.13, 1 way), the
+ * host bridges are 1-way.  Granule g is ep1's where g % 4 is 0 or 3,
+ * ep2's otherwise; a page starts and ends with granules of ep1.
+ */
+static const uint8_t mixed_port[] = { 0, 1, 1, 0 };
+#define MIXED_LEN (4 * 4096)
+
+/*
+ * Start it (@extra for QEMU), write @data through the window, from its
+ * base, and read it back; @file gets what each device's backing file
+ * holds there
+ */
+static void mixed_run(const char *extra, const uint8_t *data,
+                      uint8_t *file[2])
+{
+    g_autofree uint8_t *got = g_malloc(MIXED_LEN);
+    Fixture f;
+    uint64_t base;
+    int dev[2];
+
+    fixture_start(&f, SEED_SWITCH, extra);
+    base = window(&f, &hosts[0]);
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *vppb = g_strdup_printf("swport%d", i);
+
+        fm_bind(&f, 0, i, i);
+        os_hot_add(&f, vppb);
+        dev[i] = cxl_fm_enumerate_slot(&f.h, cxl_fm_find_id(&f.h, vppb));
+    }
+    for (int i = 0; i < ARRAY_SIZE(hosts); i++) {
+        hdm_commit(f.qts, mtree_start(f.qts, "pxb-cxl-host", i), base,
+                   EP_SIZE, 0, true);
+    }
+    hdm_commit_ig(f.qts, cxl_fm_bar(&f.h, cxl_fm_find_id(&f.h, "us0"), 0),
+                  0, base, EP_SIZE, 2, IG_256, ldl_le_p(mixed_port), true);
+    for (int i = 0; i < 2; i++) {
+        hdm_commit(f.qts, cxl_fm_bar(&f.h, dev[i], 0), base, EP_SIZE, 0,
+                   true);
+    }
+    /* Granules of 256 bytes: the MMIO decode */
+    g_assert_true(flat_mmio_at(f.qts, base));
+
+    qtest_memwrite(f.qts, base, data, MIXED_LEN);
+    qtest_memread(f.qts, base, got, MIXED_LEN);
+    g_assert_cmpmem(got, MIXED_LEN, data, MIXED_LEN);
+    for (int i = 0; i < 2; i++) {
+        file[i] = g_malloc(MIXED_LEN);
+        file_read(&f, i ? "t3_cxl2.raw" : "t3_cxl1.raw", 0, file[i],
+                  MIXED_LEN);
+    }
+    fixture_stop(&f);
+}
+
+/*
+ * What is written through the window with the decode cache lands where
+ * the decode without it puts it, byte for byte, and where the interleave
+ * rules say: the cache holds no more than every decoder's granule on the
+ * way (a 1-way device's decoder made it hold a page, half of which was
+ * ep2's, in ep1)
+ */
+static void test_mixed_granules(void)
+{
+    g_autofree uint8_t *data = g_malloc(MIXED_LEN);
+    uint8_t *cached[2], *uncached[2];
+
+    /* No byte is zero, which the other device's file holds */
+    for (uint64_t off = 0; off < MIXED_LEN; off += 8) {
+        stq_le_p(data + off, PATTERN ^ off);
+    }
+    mixed_run("", data, cached);
+    mixed_run("-global cxl-fmw.x-decode-cache=off", data, uncached);
+    for (uint64_t off = 0; off < MIXED_LEN; off++) {
+        int ep = mixed_port[off / 256 % 4];
+
+        g_assert_cmphex(uncached[ep][off], ==, data[off]);
+        g_assert_cmphex(uncached[!ep][off], ==, 0);
+    }
+    for (int i = 0; i < 2; i++) {
+        g_assert_cmpmem(cached[i], MIXED_LEN, uncached[i], MIXED_LEN);
+        g_free(cached[i]);
+        g_free(uncached[i]);
+    }
 }
 
 /*
@@ -717,6 +903,84 @@ static void test_device_ways(void)
     fixture_stop(&f);
 }
 
+/*
+ * An arm64 CPU's accesses to a window where the device's own decoders
+ * take nothing (its decoders as reset left them, uncommitted): a failed
+ * transaction is a synchronous external abort to it, which qtest's own
+ * accesses never see (they ignore the MemTxResult).  So a CPU runs under
+ * TCG from a firmware image in flash: it loads the address and the value
+ * from a parameter block in RAM, stores, loads back, and writes a marker
+ * (1) and what it read after them; its exception vectors write marker 2
+ * and the syndrome.  One host bridge with one root port (no HDM decoders
+ * of its own) and one device: no enumeration, nothing to commit.
+ */
+#define PARAMS 0x44000000ULL
+
+static const uint32_t no_target_code[] = {
+    0xd2a88001,     /* movz x1, #0x4400, lsl #16 (PARAMS) */
+    0xf9400020,     /* ldr  x0, [x1]         the address */
+    0xf9400422,     /* ldr  x2, [x1, #8]     the value */
+    0xf9000002,     /* str  x2, [x0] */
+    0xf9400005,     /* ldr  x5, [x0] */
+    0xf9001025,     /* str  x5, [x1, #32]    what it read */
+    0xd2800023,     /* movz x3, #1 */
+    0xf9000823,     /* str  x3, [x1, #16]    marker 1: no abort */
+    0x14000000,     /* b    . */
+};
+
+static const uint32_t no_target_vector[] = {
+    0xd2a88001,     /* movz x1, #0x4400, lsl #16 */
+    0xd2800043,     /* movz x3, #2 */
+    0xf9000823,     /* str  x3, [x1, #16]    marker 2: an exception */
+    0xd5385204,     /* mrs  x4, esr_el1 */
+    0xf9000c24,     /* str  x4, [x1, #24] */
+    0x14000000,     /* b    . */
+};
+
+static void test_no_target_cpu(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("cxl-vcs-XXXXXX", NULL);
+    g_autofree char *bios = g_build_filename(dir, "bios.bin", NULL);
+    g_autofree uint8_t *image = g_malloc0(4096);
+    QTestState *qts;
+    uint64_t base, marker = 0;
+
+    for (int i = 0; i < ARRAY_SIZE(no_target_code); i++) {
+        stl_le_p(image + 4 * i, no_target_code[i]);
+    }
+    /* Synchronous, IRQ, FIQ and SError from the current EL with SP_ELx */
+    for (int v = 0x200; v < 0x400; v += 0x80) {
+        for (int i = 0; i < ARRAY_SIZE(no_target_vector); i++) {
+            stl_le_p(image + v + 4 * i, no_target_vector[i]);
+        }
+    }
+    g_assert_true(g_file_set_contents(bios, (char *)image, 4096, NULL));
+    qts = qtest_initf("-machine virt,cxl=on -cpu max -accel tcg -S "
+                      "-bios %s "
+                      "-object memory-backend-ram,id=vmem0,size=256M "
+                      "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0 "
+                      "-device cxl-rp,port=0,bus=cxl.0,id=rp0,chassis=0,"
+                      "slot=1 "
+                      "-device cxl-type3,bus=rp0,volatile-memdev=vmem0,"
+                      "id=ep0 "
+                      "-machine cxl-fmw.0.targets.0=cxl.0,"
+                      "cxl-fmw.0.size=4G", bios);
+    base = mtree_start(qts, "cxl-fixed-memory-region", 0);
+    qtest_writeq(qts, PARAMS, base + PATTERN_OFFSET);
+    qtest_writeq(qts, PARAMS + 8, PATTERN);
+    qobject_unref(qtest_qmp_assert_success_ref(qts, "{'execute': 'cont'}"));
+    for (int i = 0; i < 10000 && !marker; i++) {
+        g_usleep(1000);
+        marker = qtest_readq(qts, PARAMS + 16);
+    }
+    g_assert_cmphex(qtest_readq(qts, PARAMS + 24), ==, 0);
+    g_assert_cmpint(marker, ==, 1);
+    g_assert_cmphex(qtest_readq(qts, PARAMS + 32), ==, UINT64_MAX);
+    qtest_quit(qts);
+    unlink(bios);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -731,8 +995,12 @@ int main(int argc, char **argv)
     qtest_add_func("/cxl-vcs-switch/direct-map/uncommit", test_uncommit);
     qtest_add_func("/cxl-vcs-switch/direct-map/mmio-agrees",
                    test_mmio_agrees);
+    qtest_add_func("/cxl-vcs-switch/direct-map/decoder-rewrite",
+                   test_decoder_rewrite);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved",
                    test_interleaved);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved/retarget",
+                   test_interleaved_retarget);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages",
                    test_interleaved_pages);
     qtest_add_data_func(
@@ -750,6 +1018,8 @@ int main(int argc, char **argv)
                    test_pages_uncommit);
     qtest_add_func("/cxl-vcs-switch/direct-map/interleaved-pages/mmio-agrees",
                    test_pages_mmio_agrees);
+    qtest_add_func("/cxl-vcs-switch/direct-map/interleaved/mixed-granules",
+                   test_mixed_granules);
     qtest_add_func("/cxl-vcs-switch/direct-map/dc-extents", test_dc_extents);
     qtest_add_data_func("/cxl-vcs-switch/direct-map/ways/host-bridge",
                         GUINT_TO_POINTER(false), test_port_ways);
@@ -759,6 +1029,10 @@ int main(int argc, char **argv)
                    test_device_reserved_ways);
     qtest_add_func("/cxl-vcs-switch/direct-map/ways/device",
                    test_device_ways);
+    if (is_arm()) {
+        qtest_add_func("/cxl-vcs-switch/direct-map/no-target/cpu",
+                       test_no_target_cpu);
+    }
     return g_test_run();
 }
 

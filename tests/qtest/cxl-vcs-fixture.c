@@ -768,18 +768,29 @@ void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
     hdm_commit_n(qts, regs, 0, base, size, target, commit);
 }
 
+void hdm_write(QTestState *qts, uint64_t regs, int n, unsigned reg,
+               uint32_t value)
+{
+    qtest_writel(qts, hdm_regs(qts, regs) + HDM_DECODER(n) + reg, value);
+}
 
-/* What the backing file @name holds at @offset */
-uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
+void file_read(Fixture *f, const char *name, uint64_t offset, uint8_t *buf,
+               size_t len)
 {
     g_autofree char *path = g_build_filename(f->dir, name, NULL);
-    uint64_t val = 0;
     int fd = open(path, O_RDONLY);
 
     g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(pread(fd, &val, sizeof(val), offset), ==, sizeof(val));
+    g_assert_cmpint(pread(fd, buf, len, offset), ==, len);
     close(fd);
-    return le64_to_cpu(val);
+}
+
+uint64_t file_of(Fixture *f, const char *name, uint64_t offset)
+{
+    uint8_t buf[8];
+
+    file_read(f, name, offset, buf, sizeof(buf));
+    return ldq_le_p(buf);
 }
 
 void interleave_expect(Fixture *f, uint64_t base, const char *even,

@@ -207,7 +207,18 @@ void hdm_commit_n(QTestState *qts, uint64_t regs, int n, uint64_t base,
 /* ... decoder 0 */
 void hdm_commit(QTestState *qts, uint64_t regs, uint64_t base,
                 uint64_t size, uint8_t target, bool commit);
-/* What the backing file @name in the fixture's directory holds at @offset */
+/* Write register @reg of decoder @n of the component registers at @regs */
+#define HDM_BASE_LO 0x0
+#define HDM_BASE_HI 0x4
+#define HDM_SIZE_LO 0x8
+#define HDM_SIZE_HI 0xc
+#define HDM_TARGETS_LO 0x14
+void hdm_write(QTestState *qts, uint64_t regs, int n, unsigned reg,
+               uint32_t value);
+/* @len bytes of the backing file @name in the fixture's directory */
+void file_read(Fixture *f, const char *name, uint64_t offset, uint8_t *buf,
+               size_t len);
+/* ... the 64-bit value there, little-endian */
 uint64_t file_of(Fixture *f, const char *name, uint64_t offset);
 
 /*

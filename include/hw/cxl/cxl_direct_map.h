@@ -13,12 +13,12 @@
 
 /*
  * The decode from the fixed memory windows to their devices may have
- * changed (an HDM decoder committed or uncommitted, a component reset, a
- * device leaving its host, dynamic capacity accepted or released): map
- * again the ranges that are decoded by one device through non-interleaved
- * decoders only, as RAM, and the interleaved ranges of which every page
- * is a page of one device's RAM, page by page; leave the rest to the
- * windows' MMIO decode.
+ * changed (an HDM decoder committed, uncommitted or its registers
+ * rewritten, a component reset, a device leaving its host, dynamic
+ * capacity accepted or released): map again the ranges that are decoded
+ * by one device through non-interleaved decoders only, as RAM, and the
+ * interleaved ranges of which every page is a page of one device's RAM,
+ * page by page; leave the rest to the windows' MMIO decode.
  */
 void cxl_direct_map_update(void);
 
