@@ -70,6 +70,9 @@ static GSList *cxl_windows;
 /* Counts the changes of decode: a window's cache is valid until the next */
 static unsigned cxl_decode_generation;
 
+/* A device being unrealized: it decodes nothing any more */
+static PCIDevice *cxl_leaving;
+
 /*
  * The interleave granule a window decoded last: HPA [lob, upb) is the
  * device's memory at @host on, in @mr
@@ -410,6 +413,9 @@ static void cxl_map_port(const CXLWalk *w, PCIDevice *port, uint64_t lob,
 {
     PCIDevice *d = port ? cxl_endpoint_below(PCI_BRIDGE(port)) : NULL;
 
+    if (d == cxl_leaving) {
+        return;
+    }
     if (d && object_dynamic_cast(OBJECT(d), TYPE_CXL_TYPE3)) {
         cxl_map_device(w, CXL_TYPE3(d), lob, upb);
     } else if (d && object_dynamic_cast(OBJECT(d), TYPE_CXL_USP)) {
@@ -510,6 +516,13 @@ void cxl_direct_map_update(void)
     memory_region_transaction_commit();
     /* TCG may hold interleaved pages in its TLBs: they go too */
     cxl_interleave_map_unmap_all();
+}
+
+void cxl_direct_map_device_gone(PCIDevice *d)
+{
+    cxl_leaving = d;
+    cxl_direct_map_update();
+    cxl_leaving = NULL;
 }
 
 AddressSpace *cxl_type3_ram(CXLType3Dev *ct3d, uint64_t dpa, uint64_t len,

@@ -981,6 +981,60 @@ static void test_no_target_cpu(void)
     rmdir(dir);
 }
 
+/*
+ * A cxl-type3 on a root port of its own (no switch), its memory read
+ * and written through the window's direct map (@data true) or its MMIO
+ * decode, then removed by device_del and its memory backend by
+ * object-del: the window does not keep reaching that memory (neither
+ * through an alias nor through the decode cache's last granule)
+ */
+static void test_plain_device_removed(const void *data)
+{
+    bool direct = GPOINTER_TO_UINT(data);
+    g_autofree char *args = g_strdup_printf(
+        "%s -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.0,"
+        "hdm_for_passthrough=true "
+        "-device cxl-rp,port=0,bus=cxl.0,id=rp0,chassis=0,slot=1 "
+        "-object memory-backend-ram,id=plain-mem,size=256M "
+        "-device cxl-type3,bus=rp0,volatile-memdev=plain-mem,id=plain "
+        "-machine cxl-fmw.0.targets.0=cxl.0,cxl-fmw.0.size=4G",
+        machine_args());
+    QTestState *qts = qtest_init(args);
+    g_autofree char *path = NULL;
+    Fixture f = { .qts = qts };
+    CXLFMHost h;
+    uint64_t base;
+    int rp, dev;
+
+    cxl_fm_host_init(&h, qts);
+    cxl_fm_enumerate(&h, 12);
+    f.h = h;
+    rp = cxl_fm_find_id(&h, "rp0");
+    dev = CXL_FM_BDF(cxl_fm_secondary_bus(&h, rp), 0, 0);
+    base = mtree_start(qts, "cxl-fixed-memory-region", 0);
+    hdm_commit(qts, mtree_start(qts, "pxb-cxl-host", 0), base, EP_SIZE, 0,
+               true);
+    hdm_commit(qts, cxl_fm_bar(&h, dev, 0), base, EP_SIZE, 0, true);
+    path = fmw_path(&f, 0);
+    set_direct_map(&f, path, direct);
+    g_assert(flat_ram_at(qts, base) == direct);
+    qtest_writeq(qts, base + PATTERN_OFFSET, PATTERN);
+    g_assert_cmphex(qtest_readq(qts, base + PATTERN_OFFSET), ==, PATTERN);
+
+    /* The OS releases the device: it is gone, and so is its memory */
+    qtest_qmp_device_del_send(qts, "plain");
+    cxl_fm_slot_power(&h, rp, false);
+    qtest_qmp_eventwait(qts, "DEVICE_DELETED");
+    qtest_qmp_assert_success(qts, "{'execute': 'object-del', 'arguments': "
+                             "{'id': 'plain-mem'}}");
+    g_assert_false(flat_ram_at(qts, base));
+    g_assert_cmphex(qtest_readq(qts, base + PATTERN_OFFSET), ==, UINT64_MAX);
+    qtest_writeq(qts, base + PATTERN_OFFSET, ~PATTERN);
+    g_assert_cmphex(qtest_readq(qts, base + PATTERN_OFFSET), ==, UINT64_MAX);
+    cxl_fm_host_cleanup(&h);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1025,6 +1079,12 @@ int main(int argc, char **argv)
                         GUINT_TO_POINTER(false), test_port_ways);
     qtest_add_data_func("/cxl-vcs-switch/direct-map/ways/switch",
                         GUINT_TO_POINTER(true), test_port_ways);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/plain-device-removed/"
+                        "mapped", GUINT_TO_POINTER(true),
+                        test_plain_device_removed);
+    qtest_add_data_func("/cxl-vcs-switch/direct-map/plain-device-removed/"
+                        "decoded", GUINT_TO_POINTER(false),
+                        test_plain_device_removed);
     qtest_add_func("/cxl-vcs-switch/direct-map/ways/device-reserved",
                    test_device_reserved_ways);
     qtest_add_func("/cxl-vcs-switch/direct-map/ways/device",

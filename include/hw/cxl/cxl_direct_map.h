@@ -23,6 +23,12 @@
 void cxl_direct_map_update(void);
 
 /*
+ * @d is being unrealized: map again as cxl_direct_map_update() does, as
+ * if it were gone already, so that no window keeps its memory
+ */
+void cxl_direct_map_device_gone(PCIDevice *d);
+
+/*
  * The address space of @ct3d's volatile or persistent memory that holds
  * all of DPA [@dpa, @dpa + @len), and the offset of @dpa in it; NULL if
  * neither does (dynamic capacity is not RAM throughout)
