@@ -441,6 +441,8 @@ static void test_malformed(void)
         "xyz\n",
         "[1, 2]\n",
         "{\"type\": \"nosuch\"}\n",
+        /* The JSON parser once kept the value of a duplicate key */
+        "{\"type\": \"register\", \"version\": 1, \"version\": 1}\n",
         "{\"type\": \"bound\", \"vcs\": 3, \"vppb\": 0, "
         "\"link-control\": 0, \"slot-control\": 0}\n",
         "{\"type\": \"register\", \"version\": 2, \"switch\": \"x\", "
